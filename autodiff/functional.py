@@ -1,0 +1,130 @@
+"""Function transforms in the style of JAX: `grad`, `value_and_grad`, `hessian`.
+
+Each call differentiates with respect to fresh nodes of its own and never touches `.grad`,
+so transforms nest: inside another transform (or when given `Value`s) a transform builds its
+gradient as a graph (`create_graph`) and returns `Value`s that the outer one differentiates.
+That also keeps perturbations apart: `grad(lambda x: x * grad(lambda y: x + y)(1.0))(1.0)` is 1.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from numbers import Real
+from typing import Any, Callable, Sequence, Union
+
+from .graph import backpropagate
+from .value import IDENTITY, Partial, Value, _record
+
+ArgNums = Union[int, Sequence[int]]
+Gradient = Union[Partial, tuple[Partial, ...]]
+
+_depth = 0  # how many transforms are currently evaluating their function
+
+
+def _argnums(argnums: ArgNums, nargs: int, transform: str) -> tuple[int, ...]:
+    indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in indices:
+        if not isinstance(i, int) or isinstance(i, bool):
+            raise TypeError(f"{transform}: argnums must be integers, got {i!r}")
+        if not -nargs <= i < nargs:
+            raise ValueError(f"{transform}: argnums {i} is out of range for {nargs} argument(s)")
+    return tuple(i % nargs for i in indices)
+
+
+def _fresh(x: Any, transform: str, position: int) -> Value:
+    """A new node to differentiate with respect to; linked to `x` when `x` is a `Value`."""
+    if isinstance(x, Value):
+        return _record(IDENTITY, x.data, x)
+    if isinstance(x, Real):
+        return Value(x)
+    raise TypeError(
+        f"{transform}: argument {position} must be a number or a Value, got {x!r}"
+    )
+
+
+def _evaluate(f: Callable[..., Any], argnums: ArgNums, args: tuple, transform: str):
+    """Run `f` on fresh inputs; return (output, inputs, whether to build a graph)."""
+    global _depth
+    indices = _argnums(argnums, len(args), transform)
+    nested = _depth > 0 or any(isinstance(a, Value) for a in args)
+    call_args = list(args)
+    inputs = []
+    for i in indices:
+        call_args[i] = _fresh(args[i], transform, i)
+        inputs.append(call_args[i])
+    _depth += 1
+    try:
+        out = f(*call_args)
+    finally:
+        _depth -= 1
+    if not isinstance(out, (Value, Real)):
+        raise TypeError(f"{transform}: f must return a scalar Value or number, got {out!r}")
+    return out, inputs, nested
+
+
+def _gradients(out: Value | Real, inputs: list[Value], nested: bool) -> list[Partial]:
+    if not isinstance(out, Value):  # f ignored its inputs
+        return [0.0] * len(inputs)
+    grads = backpropagate(out, create_graph=nested)
+    if nested:
+        return [grads.get(x, 0.0) for x in inputs]
+    return [_float(grads.get(x, 0.0)) for x in inputs]
+
+
+def _float(x: Partial) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _shape(values: list, argnums: ArgNums) -> Gradient:
+    return values[0] if isinstance(argnums, int) else tuple(values)
+
+
+def value_and_grad(
+    f: Callable[..., Any], argnums: ArgNums = 0
+) -> Callable[..., tuple[Partial, Gradient]]:
+    """`f` and its gradient in one evaluation: `(f(*args), ∂f/∂args[argnums])`.
+
+    A float for one `argnums`, a tuple for a sequence of them, as `jax.value_and_grad`.
+    """
+
+    @wraps(f)
+    def value_and_gradient(*args: Any) -> tuple[Partial, Gradient]:
+        out, inputs, nested = _evaluate(f, argnums, args, "value_and_grad")
+        grads = _gradients(out, inputs, nested)
+        value = out if nested else _float(out)
+        return value, _shape(grads, argnums)
+
+    return value_and_gradient
+
+
+def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Gradient]:
+    """The function giving ∂f/∂args[argnums] at the given numbers, as `jax.grad`.
+
+    `grad(grad(f))` is the second derivative.
+    """
+    value_and_gradient = value_and_grad(f, argnums)
+
+    @wraps(f)
+    def gradient(*args: Any) -> Gradient:
+        return value_and_gradient(*args)[1]
+
+    return gradient
+
+
+def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """The matrix of second derivatives H[i][j] = ∂²f/∂args[i]∂args[j], as `jax.hessian`.
+
+    A float for one `argnums`; a tuple of tuples for a sequence. One forward pass, one
+    backward pass that builds the gradient as a graph, then one backward pass per row.
+    """
+
+    @wraps(f)
+    def second_derivatives(*args: Any) -> Any:
+        out, inputs, nested = _evaluate(f, argnums, args, "hessian")
+        first = _gradients(out, inputs, nested=True)
+        rows = [_gradients(g, inputs, nested) for g in first]
+        if isinstance(argnums, int):
+            return rows[0][0]
+        return tuple(tuple(row) for row in rows)
+
+    return second_derivatives
