@@ -222,10 +222,18 @@ def _log(x: Partial) -> Partial:
 
 
 def _power_derivative(x: Partial, n: Partial) -> Partial:
-    """∂(x**n)/∂x = n·x**(n-1), which is infinite at x = 0 when 0 < n < 1 (like sqrt)."""
+    """∂(x**n)/∂x = n·x**(n-1): 0 for n = 0, infinite at x = 0 when 0 < n < 1 (like sqrt),
+    and ±inf (as float arithmetic gives elsewhere) where x**(n-1) overflows."""
+    if _data(n) == 0.0:
+        return 0.0
     if _data(x) == 0.0 and _data(n) < 1.0:
-        return 0.0 if _data(n) == 0.0 else math.inf
-    return n * x ** (n - 1)
+        return math.inf
+    try:
+        return n * x ** (n - 1)
+    except OverflowError:
+        odd = float(_data(n) - 1).is_integer() and (_data(n) - 1) % 2 == 1
+        negative = (_data(n) < 0.0) != (_data(x) < 0.0 and odd)
+        return -math.inf if negative else math.inf
 
 
 ADD = Op("+", lambda a, b, out: (1.0, 1.0))

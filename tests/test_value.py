@@ -1,0 +1,274 @@
+"""The node, backward's semantics, no_grad, and every refused input."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autodiff import Value, no_grad, topological_order
+
+
+def test_a_node_records_parents_local_derivatives_op_and_name():
+    x = Value(2.0, name="x")
+    w = Value(-3.0, name="w")
+    z = x * w
+    assert (z.data, z.op, z.parents, z.local_grads) == (-6.0, "*", (x, w), (-3.0, 2.0))
+    assert x.name == "x" and z.name is None and x.op == "" and x.parents == ()
+    t = z.tanh()
+    assert t.parents == (z,) and t.op == "tanh"
+    assert t.local_grads[0] == pytest.approx(1 - math.tanh(-6.0) ** 2, rel=1e-15)
+    assert "x" in repr(x) and "2.0" in repr(x)
+
+
+def test_nodes_have_slots_and_no_instance_dict():
+    assert not hasattr(Value(1.0), "__dict__")
+    with pytest.raises(AttributeError):
+        Value(1.0).colour = "red"
+
+
+def test_numbers_are_stored_as_floats():
+    for number in (2, True, np.float32(1.5), np.int64(7), np.float64(0.25)):
+        v = Value(number)
+        assert type(v.data) is float and v.data == float(number)
+
+
+def test_chain_rule_through_a_small_expression():
+    x = Value(2.0, name="x")
+    y = (x * 3 + 1).tanh()
+    y.backward()
+    assert y.grad == 1.0
+    assert x.grad == pytest.approx(3 * (1 - math.tanh(7.0) ** 2), rel=1e-12)
+
+
+def test_a_node_used_twice_collects_both_contributions():
+    x = Value(3.0)
+    y = x * x + x  # dy/dx = 2x + 1
+    y.backward()
+    assert x.grad == 7.0
+
+
+def test_two_backward_calls_give_exactly_twice_the_gradients_everywhere():
+    a = Value(1.5)
+    b = a * a
+    c = b * b  # depth two: micrograd would give three times
+    c.backward()
+    first = {id(n): n.grad for n in topological_order(c)}
+    c.backward()
+    for node in topological_order(c):
+        assert node.grad == 2 * first[id(node)]
+    assert a.grad == 2 * 4 * 1.5**3
+
+
+def test_gradients_accumulate_across_graphs_and_zero_grad_resets():
+    x = Value(2.0)
+    (x * 5).backward()
+    (x * x).backward()
+    assert x.grad == 5 + 4
+    y = x.exp() * x
+    y.zero_grad()
+    assert x.grad == 0.0 and y.grad == 0.0
+
+
+def test_backward_order_is_deterministic():
+    def build():
+        x, y = Value(0.3, name="x"), Value(-1.2, name="y")
+        return ((x * y).sin() + (x + y).exp() * x).tanh()
+
+    orders = [[n.op for n in topological_order(build())] for _ in range(3)]
+    assert orders[0] == orders[1] == orders[2]
+    order = topological_order(build())
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        assert all(position[id(p)] < position[id(node)] for p in node.parents)
+
+
+def test_a_chain_of_a_million_operations_differentiates():
+    x = Value(1.0)
+    y = x
+    for _ in range(10**6):
+        y = y * 1.0
+    assert len(topological_order(y)) > 10**6 and sys.getrecursionlimit() < 10**6
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_graphs_are_freed_by_reference_counting_alone():
+    import gc
+    import weakref
+
+    class Probe:  # Values have no __weakref__ slot; a probe in a closure-free list tells
+        pass
+
+    gc.disable()
+    try:
+        x = Value(1.0)
+        y = (x * 2 + 1).tanh()
+        y.backward()
+        referrers_before = len(gc.get_referrers(x))
+        del y
+        assert len(gc.get_referrers(x)) < referrers_before  # the graph let go of x
+        probe = Probe()
+        ref = weakref.ref(probe)
+        del probe
+        assert ref() is None
+        assert gc.collect() == 0  # nothing was left waiting in a cycle
+    finally:
+        gc.enable()
+
+
+def test_create_graph_gives_differentiable_gradients():
+    x = Value(0.7)
+    y = x.sin() * x
+    y.backward(create_graph=True)
+    dx = x.grad
+    assert isinstance(dx, Value)
+    assert dx.data == pytest.approx(math.cos(0.7) * 0.7 + math.sin(0.7), rel=1e-14)
+    x.grad = 0.0
+    dx.backward()
+    assert x.grad == pytest.approx(-math.sin(0.7) * 0.7 + 2 * math.cos(0.7), rel=1e-13)
+
+
+def test_no_grad_records_nothing_and_restores_the_previous_mode():
+    x = Value(2.0)
+    with no_grad():
+        y = (x * 3).exp()
+        with no_grad():
+            pass
+        z = x + 1
+    assert y.parents == () and y.local_grads == () and z.parents == ()
+    assert y.data == pytest.approx(math.exp(6.0))
+    assert (x * 2).parents[0] is x
+
+    @no_grad()
+    def predict(v):
+        return v * v
+
+    assert predict(x).parents == () and (x * x).parents == (x, x)
+
+
+def test_no_grad_is_restored_after_an_exception():
+    with pytest.raises(ZeroDivisionError):
+        with no_grad():
+            Value(1.0) / 0
+    assert (Value(1.0) + 1).parents != ()
+
+
+# --- edge cases stay finite and differentiable -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, value, derivative",
+    [
+        (lambda x: x.sigmoid(), 1000.0, 0.0),
+        (lambda x: x.sigmoid(), -1000.0, 0.0),
+        (lambda x: x.tanh(), 1000.0, 0.0),
+        (lambda x: x.exp(), -1000.0, 0.0),
+        (lambda x: x**3, -8.0, 192.0),
+        (lambda x: x * True, 2.0, 1.0),
+        (lambda x: np.float64(2.5) * x, 2.0, 2.5),
+        (lambda x: x * np.float32(0.5), 2.0, 0.5),
+    ],
+)
+def test_edge_cases_are_finite(make, value, derivative):
+    x = Value(value)
+    y = make(x)
+    y.backward()
+    assert math.isfinite(y.data) and x.grad == pytest.approx(derivative)
+
+
+def test_sigmoid_is_accurate_in_both_tails():
+    assert Value(-40.0).sigmoid().data == pytest.approx(math.exp(-40) / (1 + math.exp(-40)), rel=1e-14)
+    assert Value(40.0).sigmoid().data == pytest.approx(1 / (1 + math.exp(-40)), rel=1e-15)
+
+
+def test_power_derivatives_at_the_edges_of_floats():
+    assert (Value(5e-324) ** 0).local_grads == (0.0,)  # not 0 · (5e-324)**-1, which overflows
+    assert (Value(1e-300) ** -1).local_grads == (-math.inf,)  # -1 · 1e600
+    assert (Value(-1e-300) ** -1).local_grads == (-math.inf,)  # -1 · (+1e600)
+    assert (Value(-1e-120) ** -2).local_grads == (math.inf,)  # -2 · (-1e360)
+    assert (Value(1e-120) ** -2).local_grads == (-math.inf,)  # -2 · (+1e360)
+
+
+def test_sqrt_at_zero_is_allowed_with_an_infinite_derivative():
+    x = Value(0.0)
+    y = x.sqrt()
+    assert y.data == 0.0 and y.local_grads == (math.inf,)
+    assert (x**0.5).local_grads == (math.inf,)
+
+
+# --- refused input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["1.0", None, 1j, [1.0], (2,), {"a": 1}])
+def test_value_refuses_non_real_data(bad):
+    with pytest.raises(TypeError, match=r"Value\(\).*" + type(bad).__name__):
+        Value(bad)
+
+
+def test_value_refuses_a_value_and_a_non_string_name():
+    with pytest.raises(TypeError):
+        Value(Value(1.0))
+    with pytest.raises(TypeError, match="name"):
+        Value(1.0, name=3)
+
+
+@pytest.mark.parametrize("op, symbol", [
+    (lambda a, b: a + b, r"\+"), (lambda a, b: b + a, r"\+"),
+    (lambda a, b: a - b, "-"), (lambda a, b: b - a, "-"),
+    (lambda a, b: a * b, r"\*"), (lambda a, b: b * a, r"\*"),
+    (lambda a, b: a / b, "/"), (lambda a, b: b / a, "/"),
+    (lambda a, b: a ** b, r"\*\*"), (lambda a, b: b ** a, r"\*\*"),
+])
+@pytest.mark.parametrize("bad", ["2", None])
+def test_string_and_none_operands_are_refused_naming_the_operation(op, symbol, bad):
+    with pytest.raises(TypeError) as error:
+        op(Value(1.5), bad)
+    if "Value" in str(error.value) or "exponent" in str(error.value):
+        assert repr(bad) in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "compute, error, words",
+    [
+        (lambda: Value(0.0).log(), ValueError, "log(0.0)"),
+        (lambda: Value(-2.0).log(), ValueError, "log(-2.0)"),
+        (lambda: Value(-1.0).sqrt(), ValueError, "sqrt(-1.0)"),
+        (lambda: Value(-8.0) ** 0.5, ValueError, "-8.0 ** 0.5"),
+        (lambda: Value(-8.0) ** Value(1.5), ValueError, "-8.0 ** 1.5"),
+        (lambda: (-8.0) ** Value(3.0), ValueError, "negative base"),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, "1.0 / 0.0"),
+        (lambda: 1 / Value(0.0), ZeroDivisionError, "1.0 / 0.0"),
+        (lambda: Value(3.0) / Value(0.0), ZeroDivisionError, "division by zero"),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError, "0.0 ** -1"),
+        (lambda: Value(0.0) ** Value(-2.0), ZeroDivisionError, "0.0 ** -2.0"),
+        (lambda: Value(1000.0).exp(), OverflowError, "exp(1000.0)"),
+        (lambda: Value(10.0) ** 400, OverflowError, "10.0 ** 400"),
+    ],
+)
+def test_bad_input_is_refused_naming_the_operation_and_value(compute, error, words):
+    with pytest.raises(error) as raised:
+        compute()
+    assert words in str(raised.value)
+
+
+def test_the_exponent_must_be_a_number_or_value():
+    with pytest.raises(TypeError, match=r"\*\*.*'3'"):
+        Value(2.0) ** "3"
+
+
+# --- property: the engine is linear in its seed and exact on polynomials ------------------
+
+
+@given(st.lists(st.floats(-10, 10), min_size=1, max_size=8), st.floats(-3, 3))
+def test_polynomial_derivative_is_exact_to_rounding(coefficients, point):
+    x = Value(point)
+    y = sum(c * x**k for k, c in enumerate(coefficients))
+    y.backward()
+    expected = sum(k * c * point ** (k - 1) for k, c in enumerate(coefficients) if k)
+    scale = sum(abs(k * c * point ** (k - 1)) for k, c in enumerate(coefficients) if k)
+    assert x.grad == pytest.approx(expected, abs=1e-12 * (1 + scale))
