@@ -1,0 +1,84 @@
+"""`autodiff graph EXPR [NAME=VALUE ...] [-o FILE]`: differentiate an expression and draw it."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from autodiff import Value
+
+from .expression import FUNCTIONS, ExpressionError, parse
+from .errors import CommandError
+
+SOURCE_SUFFIXES = {".dot", ".gv"}
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "graph",
+        help="differentiate an expression, print its gradients and draw its graph",
+        description=(
+            "Differentiate EXPR with respect to every bound name and print each gradient. "
+            "EXPR may use numbers, the bound names, + - * / ** and unary minus, and the "
+            f"functions {', '.join(FUNCTIONS)}. It is parsed, never run as Python."
+        ),
+        epilog="example: autodiff graph 'tanh(w*x + b)' w=0.5 x=2 b=-1 -o graph.svg",
+    )
+    parser.add_argument("expression", metavar="EXPR")
+    parser.add_argument("bindings", metavar="NAME=VALUE", nargs="*", help="bind a name to a number")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", type=Path,
+        help="draw the graph to FILE; the format comes from its extension (.svg, .png, .dot)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    variables = dict(_binding(text) for text in args.bindings)
+    try:
+        out = parse(args.expression, variables)
+        out.backward()
+    except ExpressionError as error:
+        raise CommandError(str(error)) from None
+    except (ArithmeticError, ValueError, TypeError) as error:
+        raise CommandError(f"cannot evaluate {args.expression!r}: {error}") from None
+    print(f"value = {out.data!r}")
+    for name, variable in variables.items():
+        print(f"d/d{name} = {variable.grad!r}")
+    if args.output is not None:
+        _draw(out, args.output)
+        print(f"graph written to {args.output}")
+    return 0
+
+
+def _binding(text: str) -> tuple[str, Value]:
+    name, equals, number = text.partition("=")
+    name = name.strip()
+    if not equals or not name.isidentifier():
+        raise CommandError(f"expected NAME=VALUE, got {text!r}")
+    if name in FUNCTIONS:
+        raise CommandError(f"{name!r} is a function and cannot be bound")
+    try:
+        value = float(number)
+    except ValueError:
+        raise CommandError(f"{name}: {number!r} is not a number") from None
+    if not math.isfinite(value):
+        raise CommandError(f"{name}: {number!r} is not a finite number")
+    return name, Value(value, name=name)
+
+
+def _draw(out: Value, path: Path) -> None:
+    from autodiff import draw_graph
+
+    graph = draw_graph(out)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in SOURCE_SUFFIXES:
+            path.write_text(graph.source)
+        elif suffix:
+            path.write_bytes(graph.pipe(format=suffix[1:]))
+        else:
+            raise CommandError(f"{path}: give the file an extension (.svg, .png or .dot)")
+    except (OSError, RuntimeError, ValueError) as error:
+        raise CommandError(f"cannot write {path}: {error}") from None

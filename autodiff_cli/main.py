@@ -1,0 +1,32 @@
+"""Entry point of the `autodiff` console script."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import graph_command
+from .errors import CommandError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autodiff",
+        description="Differentiate, draw and check computation graphs with the autodiff engine.",
+    )
+    commands = parser.add_subparsers(metavar="COMMAND", required=True)
+    graph_command.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except CommandError as error:
+        print(f"{parser.prog}: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        return 130

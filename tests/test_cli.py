@@ -1,0 +1,103 @@
+"""The `autodiff` command, through its entry point and as an installed console script."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autodiff_cli.main import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        status = main(list(argv))
+    except SystemExit as exit:  # argparse's own usage errors and --help
+        status = exit.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def gradients(output: str) -> dict[str, float]:
+    lines = [line.split(" = ") for line in output.splitlines() if line.startswith("d/d")]
+    return {name[3:]: float(number) for name, number in lines}
+
+
+def test_graph_prints_every_gradient(capsys):
+    status, out, _ = run(capsys, "graph", "tanh(w*x + b) * x - 2 / x", "w=0.5", "x=1.5", "b=-0.25")
+    assert status == 0
+    z = 0.5 * 1.5 - 0.25
+    t = math.tanh(z)
+    expected = {
+        "w": (1 - t * t) * 1.5 * 1.5,
+        "x": (1 - t * t) * 0.5 * 1.5 + t + 2 / 1.5**2,
+        "b": (1 - t * t) * 1.5,
+    }
+    assert gradients(out) == pytest.approx(expected, rel=1e-15)
+    assert f"value = {t * 1.5 - 2 / 1.5!r}" in out
+
+
+def test_graph_supports_every_function_and_power(capsys):
+    status, out, _ = run(
+        capsys, "graph", "exp(x) + log(x) + sigmoid(x) + relu(x) + sin(x) + cos(x) + sqrt(x) + abs(-x) + x**2 + 2**x", "x=0.5"
+    )
+    assert status == 0
+    s = 1 / (1 + math.exp(-0.5))
+    expected = (math.exp(0.5) + 2 + s * (1 - s) + 1 + math.cos(0.5) - math.sin(0.5)
+                + 0.5 / math.sqrt(0.5) + 1 + 1 + math.log(2) * 2**0.5)
+    assert gradients(out)["x"] == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    "expression, words",
+    [
+        ("__import__('os').system('touch PWNED')", "unknown function"),
+        ("x.__class__", "not allowed"),
+        ("x[0]", "not allowed"),
+        ("(lambda: 1)()", "unknown function"),
+        ("exp(x=1)", "one positional"),
+        ("'a' * x", "only numbers"),
+        ("x +", "syntax error"),
+        ("y * x", "unbound name 'y'"),
+        ("exp * x", "a function"),
+        ("log(x - 1)", "log(0.0)"),
+        ("10.0 ** 1000 * x", "overflows"),
+        ("(" * 200 + "x" + ")" * 200, ""),
+    ],
+)
+def test_graph_refuses_bad_expressions_with_status_2_and_one_line(capsys, tmp_path, monkeypatch, expression, words):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, "graph", expression, "x=1")
+    if expression.startswith("(" * 200):  # deep but legal: accepted or refused cleanly
+        assert status in (0, 2)
+        return
+    assert status == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and words in err and "Traceback" not in err
+    assert not (tmp_path / "PWNED").exists()
+
+
+@pytest.mark.parametrize("binding", ["x", "1x=2", "x=abc", "x=nan", "exp=1"])
+def test_graph_refuses_bad_bindings(capsys, binding):
+    status, _, err = run(capsys, "graph", "x * 2", binding)
+    assert status == 2 and err.startswith("autodiff: error:")
+
+
+def test_help_everywhere(capsys):
+    for argv in (["--help"], ["graph", "--help"]):
+        status, out, _ = run(capsys, *argv)
+        assert status == 0 and "usage: autodiff" in out
+
+
+def test_console_script_is_installed_and_refuses_without_a_traceback(tmp_path):
+    script = shutil.which("autodiff", path=str(Path(sys.executable).parent))
+    assert script, "the autodiff console script is not installed beside the interpreter"
+    hostile = subprocess.run(
+        [script, "graph", "__import__('os').system('touch PWNED')", "x=1"],
+        cwd=tmp_path, capture_output=True, text=True,
+    )
+    assert hostile.returncode == 2 and "Traceback" not in hostile.stderr
+    assert not (tmp_path / "PWNED").exists()
