@@ -1,0 +1,104 @@
+"""How nodes, operations and numbers are written, so the step text and the drawing agree.
+
+Nodes are called by their `name`; parameters named by `nn` ("layers.0.neurons.1.w.2") are
+written in the seeds' notation (w₂₃⁽¹⁾, 1-based); unnamed nodes get v<i>, i their position
+in topological order; an unnamed output is L.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import NamedTuple, Sequence
+
+from .value import Value
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUP = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
+
+_PARAMETER = re.compile(
+    r"(?:(?:layers\.(?P<layer>\d+)\.)?neurons\.(?P<neuron>\d+)\.)?(?:w\.(?P<input>\d+)|b)"
+)
+
+_INFIX = {"+": "+", "-": "−", "*": "×", "/": "÷", "**": "^"}
+_FUNCTIONS = {"sigmoid": "σ", "relu": "ReLU"}
+
+
+class Parameter(NamedTuple):
+    """Where an `nn` parameter sits: 1-based layer and neuron (None when not part of one)."""
+
+    layer: int | None
+    neuron: int | None
+    symbol: str
+
+
+def parameter(name: str | None) -> Parameter | None:
+    """The seeds' reading of an `nn` parameter name, or None for any other name."""
+    match = _PARAMETER.fullmatch(name or "")
+    if match is None:
+        return None
+    layer, neuron, k = (
+        None if i is None else int(i) + 1 for i in match.group("layer", "neuron", "input")
+    )
+    indices = [i for i in (neuron, k) if i is not None]
+    separator = "," if any(i > 9 for i in indices) else ""
+    symbol = ("b" if k is None else "w") + separator.join(map(str, indices)).translate(_SUB)
+    if layer is not None:
+        symbol += f"({layer})".translate(_SUP)
+    return Parameter(layer, neuron, symbol)
+
+
+def parameters(order: Sequence[Value]) -> dict[Value, Parameter]:
+    """The `nn` parameters among `order`'s nodes.
+
+    A bare "b" is a stand-alone neuron's bias only beside that neuron's weights "w.<k>";
+    otherwise it is just a variable called b.
+    """
+    found = {node: p for node in order if (p := parameter(node.name)) is not None}
+    if not any(node.name.startswith("w.") for node in found):
+        found = {node: p for node, p in found.items() if node.name != "b"}
+    return found
+
+
+def node_names(order: Sequence[Value]) -> dict[Value, str]:
+    """The name each node of a graph in topological `order` (output last) is shown with."""
+    params = parameters(order)
+    names = {}
+    for i, node in enumerate(order):
+        if node in params:
+            names[node] = params[node].symbol
+        elif node.name is not None:
+            names[node] = node.name
+        else:
+            names[node] = "L" if i == len(order) - 1 else f"v{i}"
+    return names
+
+
+def expression(node: Value, names: dict[Value, str]) -> str:
+    """How `node` was computed from its parents, in their names: "x × y", "tanh(n)", "a²"."""
+    args = [names[p] for p in node.parents]
+    op = node.op
+    if op in _INFIX:
+        return f" {_INFIX[op]} ".join(args)
+    if op.startswith("**"):
+        exponent = op[2:]
+        if re.fullmatch(r"-?\d+", exponent):
+            return args[0] + exponent.translate(_SUP)
+        return f"{args[0]}^{exponent}"
+    if op == "neg":
+        return f"−{args[0]}"
+    if op == "abs":
+        return f"|{args[0]}|"
+    if op == "sqrt":
+        return f"√{args[0]}"
+    return f"{_FUNCTIONS.get(op, op)}({', '.join(args)})"
+
+
+def number(x: float) -> str:
+    """`x` in at most 4 significant digits: 0.3333, 1.235e6, 2e-7, ∞, nan."""
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "∞" if x > 0 else "-∞"
+    mantissa, _, exponent = f"{x:.4g}".partition("e")
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
