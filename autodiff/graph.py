@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .anomaly import check_backward
 from .mode import mode
 from .value import Partial, Value, _leaf
 
@@ -45,6 +46,7 @@ def backpropagate(root: Value, create_graph: bool = False) -> dict[Value, Partia
         seed = 1.0
     grads: dict[Value, Partial] = {root: seed}
     get = grads.get
+    anomaly = mode.detect_anomaly
     try:
         for node in reversed(topological_order(root)):
             parents = node.parents
@@ -55,6 +57,8 @@ def backpropagate(root: Value, create_graph: bool = False) -> dict[Value, Partia
                 local_grads = node.op.derivative(*parents, node)
             else:
                 local_grads = node.local_grads
+            if anomaly:
+                check_backward(node, local_grads, gradient)
             for parent, local in zip(parents, local_grads):
                 contribution = local * gradient
                 before = get(parent)

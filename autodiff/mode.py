@@ -8,10 +8,11 @@ from contextlib import ContextDecorator
 class _Mode:
     """The switches every operation reads. One shared instance, `mode`."""
 
-    __slots__ = ("grad_enabled",)
+    __slots__ = ("grad_enabled", "detect_anomaly")
 
     def __init__(self) -> None:
         self.grad_enabled = True
+        self.detect_anomaly = False  # see anomaly.py
 
 
 mode = _Mode()

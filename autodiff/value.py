@@ -318,4 +318,8 @@ def _record(op: Op, data: float, *parents: Value) -> Value:
         node.parents = parents
         node.local_grads = op.derivative(*[p.data for p in parents], data)
         node.op = op
+    if mode.detect_anomaly:
+        from .anomaly import check_forward
+
+        check_forward(op, node, parents)
     return node

@@ -1,0 +1,106 @@
+"""`detect_anomaly`: stop at the first NaN or infinity, naming the operation and the user's line.
+
+A NaN shows up far from its cause: one `inf * 0` and every gradient downstream is NaN. Under
+`detect_anomaly()` the engine checks each value it records (in `_record`) and each step of the
+chain rule (in `backpropagate`), and raises `AnomalyError` at the first non-finite number. While
+the mode is on, the file and line of the user's code that created each node are kept (in a
+side table, emptied when the outermost block exits), so an error in `backward` can point back
+at the forward code. When the mode is off the engine pays one flag check per node and keeps
+nothing.
+"""
+
+from __future__ import annotations
+
+import linecache
+import math
+import os
+import sys
+from contextlib import ContextDecorator
+from typing import Optional, Sequence
+
+from .mode import mode
+from .value import Partial, Value, _data
+
+Site = tuple[str, int, str]  # file, line, function
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_sites: dict[Value, Site] = {}  # where each recorded node was created, while the mode is on
+
+
+class AnomalyError(FloatingPointError):
+    """The first NaN or infinity: `.op` made it from `.inputs`; `.site` is where, or None."""
+
+    def __init__(self, message: str, op: str, inputs: Sequence[float], site: Optional[Site]):
+        super().__init__(message)
+        self.op = op
+        self.inputs = tuple(inputs)
+        self.site = site
+
+
+class detect_anomaly(ContextDecorator):
+    """Raise `AnomalyError` at the first NaN or infinity in a forward value, a local derivative
+    or a backward gradient. Nests, restoring the previous state on exit; works as a decorator.
+    Slow, and global to the interpreter like `no_grad`: meant for debugging.
+    """
+
+    def _recreate_cm(self) -> detect_anomaly:
+        return type(self)()  # a fresh instance per decorated call, so nesting restores correctly
+
+    def __enter__(self) -> detect_anomaly:
+        self._previous = mode.detect_anomaly
+        mode.detect_anomaly = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        mode.detect_anomaly = self._previous
+        if not self._previous:
+            _sites.clear()
+
+
+def check_forward(op: str, node: Value, parents: Sequence[Value]) -> None:
+    """For `_record`: remember where `node` was made; refuse a non-finite value."""
+    site = _user_site()
+    if node.parents:
+        _sites[node] = site
+    if not math.isfinite(node.data):
+        inputs = [p.data for p in parents]
+        raise _error(f"'{op}' produced {node.data} in the forward pass", op, inputs, site)
+
+
+def check_backward(node: Value, local_grads: Sequence[Partial], gradient: Partial) -> None:
+    """For `backpropagate`: refuse a non-finite gradient, local derivative or product."""
+    g = _data(gradient)
+    for k, local in enumerate(local_grads):
+        d = _data(local)
+        if not math.isfinite(g):
+            problem = f"the gradient reaching '{node.op}' is {g}"
+        elif not math.isfinite(d):
+            problem = f"the local derivative of '{node.op}' with respect to input {k} is {d}"
+        elif not math.isfinite(d * g):
+            problem = f"the local derivative {d} of '{node.op}' times the gradient {g} overflows"
+        else:
+            continue
+        inputs = [p.data for p in node.parents]
+        raise _error(f"{problem} in the backward pass", node.op, inputs, _sites.get(node))
+
+
+def _user_site() -> Optional[Site]:
+    """The innermost frame outside the autodiff package: the user's line that made the node."""
+    frame = sys._getframe()
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+
+
+def _error(problem: str, op: str, inputs: Sequence[float], site: Optional[Site]) -> AnomalyError:
+    if site is None:
+        where = "  created outside detect_anomaly(), so where is unknown"
+    else:
+        file, line, function = site
+        source = linecache.getline(file, line).strip()
+        where = f"  created at {file}:{line}, in {function}" + (f"\n    {source}" if source else "")
+    shown = ", ".join(repr(x) for x in inputs)
+    message = f"{problem}\n  operation: {op!s}\n  inputs:    {shown}\n{where}"
+    return AnomalyError(message, str(op), inputs, site)

@@ -1,0 +1,90 @@
+"""`primitive`: a plain float function made into an operation on `Value`s, with a given derivative.
+
+For functions the engine lacks (erf, softplus, a special function from a library): the forward
+pass calls the float function, and the user's derivative fills the node's local derivatives,
+like any built-in `Op`. `gradcheck` is the way to verify such a derivative.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from numbers import Real
+from typing import Any, Callable, TypeVar
+
+from .value import Op, Partial, Value, _operand, _record
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def primitive(derivative: Callable[..., Any]) -> Callable[[F], F]:
+    """Decorate a float function `f(*inputs)` so it also takes `Value`s and is differentiable.
+
+    `derivative(*inputs)` returns ∂f/∂input: one partial for one input, a tuple of partials
+    (one per input) for several. Called with numbers only, `f` stays the plain function;
+    with at least one `Value` (numbers mixed in are constants) it returns a node whose op is
+    `f.__name__`.
+
+    First derivatives work with any `derivative` written for floats. Differentiating twice
+    (`hessian`, nested `grad`, `backward(create_graph=True)`) runs `derivative` on `Value`s, so
+    it must then be written with operations that accept them (`x.cos()`, `x ** 2`, other
+    primitives); one that does not gets a `TypeError` that says so.
+
+        @primitive(lambda x: 2 / math.sqrt(math.pi) * math.exp(-x * x))
+        def erf(x):
+            return math.erf(x)
+    """
+
+    def decorate(function: F) -> F:
+        name = function.__name__
+        op = Op(name, _rule(name, derivative))
+
+        @wraps(function)
+        def apply(*args: Any) -> Any:
+            for i, x in enumerate(args):
+                if not isinstance(x, (Value, Real)):
+                    raise TypeError(
+                        f"{name}: argument {i} must be a number or a Value, "
+                        f"got {x!r} of type {type(x).__name__}"
+                    )
+            if not any(isinstance(x, Value) for x in args):
+                return function(*args)
+            parents = [_operand(x, name) for x in args]
+            out = function(*(p.data for p in parents))
+            if not isinstance(out, Real):
+                raise TypeError(f"{name} must return a real number, got {out!r}")
+            return _record(op, float(out), *parents)
+
+        return apply  # type: ignore[return-value]
+
+    return decorate
+
+
+def _rule(name: str, derivative: Callable[..., Any]) -> Callable[..., tuple[Partial, ...]]:
+    """The `Op` rule `(*inputs, out) -> partials` around the user's `derivative(*inputs)`."""
+
+    def rule(*inputs_and_out: Partial) -> tuple[Partial, ...]:
+        inputs = inputs_and_out[:-1]
+        try:
+            partials = derivative(*inputs)
+        except (TypeError, AttributeError) as error:
+            if any(isinstance(x, Value) for x in inputs):
+                raise TypeError(
+                    f"{name}: its derivative works on floats only, so {name} cannot be "
+                    "differentiated twice (hessian, nested grad, create_graph); write the "
+                    "derivative with operations that also accept Values (x.cos(), x ** 2, "
+                    "other primitives)"
+                ) from error
+            raise
+        if not isinstance(partials, (tuple, list)):
+            partials = (partials,)
+        if len(partials) != len(inputs):
+            raise TypeError(
+                f"{name}: its derivative returned {len(partials)} partial(s) "
+                f"for {len(inputs)} input(s)"
+            )
+        for p in partials:
+            if not isinstance(p, (Value, Real)):
+                raise TypeError(f"{name}: its derivative returned {p!r}, not a number")
+        return tuple(p if isinstance(p, Value) else float(p) for p in partials)
+
+    return rule

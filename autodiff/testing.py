@@ -1,0 +1,29 @@
+"""Assertions for tests: a failed check fails the test with the whole report as its message.
+
+    from autodiff.testing import assert_gradcheck, assert_partials
+
+    def test_my_erf():
+        assert_gradcheck(lambda x: erf(x) * x, [0.3])
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from .gradcheck import Inputs, gradcheck
+from .partials import Derivation, check_partials
+from .report import Report
+
+
+def assert_gradcheck(f: Callable[..., Any], inputs: Inputs, **options: Any) -> Report:
+    """`gradcheck(f, inputs, **options)`, raising `GradcheckError` (an `AssertionError`) on failure."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not this one
+    return gradcheck(f, inputs, raise_exception=True, **options)
+
+
+def assert_partials(
+    f: Callable[..., Any], inputs: Inputs, expected: Mapping[str, Derivation], **options: Any
+) -> Report:
+    """`check_partials(f, inputs, expected, **options)`, raising `GradcheckError` on failure."""
+    __tracebackhide__ = True
+    return check_partials(f, inputs, expected, raise_exception=True, **options)
