@@ -12,7 +12,10 @@ from .graph import backpropagate, topological_order
 from .mode import is_grad_enabled, no_grad
 from .partials import check_partials
 from .primitive import primitive
+from .render import draw_graph
 from .report import GradcheckError, Report
+from .stepper import step_through, write_step_svgs
+from .steps import Step, backward_steps
 from .value import Op, Value
 
 __all__ = [
@@ -20,17 +23,22 @@ __all__ = [
     "GradcheckError",
     "Op",
     "Report",
+    "Step",
     "Value",
     "backpropagate",
+    "backward_steps",
     "check_partials",
     "detect_anomaly",
+    "draw_graph",
     "grad",
     "gradcheck",
     "hessian",
     "is_grad_enabled",
     "no_grad",
     "primitive",
+    "step_through",
     "testing",
     "topological_order",
     "value_and_grad",
+    "write_step_svgs",
 ]
