@@ -11,11 +11,11 @@ The derivative is the five-point central stencil
 which is one Richardson extrapolation of the central differences with steps h and 2h: it
 cancels their h² error, leaving O(h⁴) truncation and roughly 2·10⁻¹⁶·|f|/h of rounding. With
 the default eps = 1e-6 (PyTorch's) that is about 10⁻¹⁰ for a function of moderate size, and the
-stencil stays within 2·10⁻⁶ of x, away from most kinks and domain edges. The default
-tolerances are PyTorch's for double precision: a row passes when
+stencil stays within 2·10⁻⁶·max(1, |x|) of x, clear of most kinks and domain edges. The
+default tolerances are PyTorch's for double precision: a row passes when
 |analytic - numeric| ≤ atol + rtol·|numeric| with atol = 1e-5 and rtol = 1e-3. They are far
 looser than the stencil's error, so they leave room for functions whose value is large next to
-their slope, yet any derivative off by more than 0.1 % fails.
+their slope, yet a derivative 1 % off fails wherever it is larger than 1e-3.
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ class Row:
         return self.values[column]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Report:
-    """Rows under a title; `.ok` when every row passed."""
+    """Rows under a title; `.ok` when every row passed. At the prompt it shows its table."""
 
     title: str
     rows: tuple[Row, ...]
@@ -72,6 +72,8 @@ class Report:
 
         rule = "  ".join("-" * w for w in widths)
         return "\n".join([self._summary(), line(heading), rule, *map(line, cells)])
+
+    __repr__ = __str__
 
     def _repr_html_(self) -> str:
         heading, cells = self._table()

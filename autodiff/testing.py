@@ -16,7 +16,7 @@ from .report import Report
 
 
 def assert_gradcheck(f: Callable[..., Any], inputs: Inputs, **options: Any) -> Report:
-    """`gradcheck(f, inputs, **options)`, raising `GradcheckError` (an `AssertionError`) on failure."""
+    """Like `gradcheck`, but a failure raises `GradcheckError` (an `AssertionError`)."""
     __tracebackhide__ = True  # pytest shows the caller's line, not this one
     return gradcheck(f, inputs, raise_exception=True, **options)
 
@@ -24,6 +24,6 @@ def assert_gradcheck(f: Callable[..., Any], inputs: Inputs, **options: Any) -> R
 def assert_partials(
     f: Callable[..., Any], inputs: Inputs, expected: Mapping[str, Derivation], **options: Any
 ) -> Report:
-    """`check_partials(f, inputs, expected, **options)`, raising `GradcheckError` on failure."""
+    """Like `check_partials`, but a failure raises `GradcheckError` (an `AssertionError`)."""
     __tracebackhide__ = True
     return check_partials(f, inputs, expected, raise_exception=True, **options)

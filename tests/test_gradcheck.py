@@ -91,7 +91,9 @@ def test_assert_gradcheck_fails_a_test_with_the_report():
 
 
 def test_the_text_table_is_aligned():
-    lines = str(gradcheck(f, [1.0, 2.0])).splitlines()
+    report = gradcheck(f, [1.0, 2.0])
+    assert repr(report) == str(report)  # the table at the prompt too
+    lines = str(report).splitlines()
     assert lines[0].startswith("gradcheck of f at a=1, b=2") and lines[0].endswith("passed")
     heading, rule, *rows = lines[1:]
     assert heading.split() == ["input", "analytic", "numeric", "abs", "error", "rel", "error"]

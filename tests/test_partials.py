@@ -67,9 +67,11 @@ def test_at_a_kink_hand_and_engine_can_agree_against_the_numeric_value():
     assert report["x"].note.startswith("hand and engine agree but numeric does not")
 
 
-def test_unknown_names_are_refused():
+def test_unknown_names_and_nothing_to_check_are_refused():
     with pytest.raises(ValueError, match="'v' not among the arguments"):
         check_partials(cost, POINT, {"v": 0.0})
+    with pytest.raises(ValueError, match="nothing to check"):
+        check_partials(cost, POINT, {})
 
 
 def test_assert_partials_fails_a_test_with_the_report():
