@@ -1,1 +1,33 @@
-"""nn: neural networks built only from `autodiff.Value` operations."""
+"""nn: neural networks built only from `autodiff.Value` operations.
+
+Backpropagation is not written here: a model's loss is an ordinary expression graph and
+`backward()` differentiates it. The hand-derived equations of the seeds live in `nn.reference`,
+only to check the engine against.
+"""
+
+from . import data, losses, reference
+from .layer import Layer
+from .mlp import MLP
+from .module import Module
+from .neuron import Neuron
+from .optim import SGD, Adam, Optimizer
+from .serialize import load, save
+from .train import accuracy, batch_loss, fit
+
+__all__ = [
+    "MLP",
+    "SGD",
+    "Adam",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "accuracy",
+    "batch_loss",
+    "data",
+    "fit",
+    "load",
+    "losses",
+    "reference",
+    "save",
+]

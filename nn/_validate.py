@@ -1,0 +1,28 @@
+"""Argument checks shared by the models, so bad input fails at once with a clear message."""
+
+from __future__ import annotations
+
+from collections.abc import Sized
+
+
+def positive_int(n: object, what: str, where: str) -> int:
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"{where}: {what} must be an integer, got {n!r}")
+    if n < 1:
+        raise ValueError(f"{where}: {what} must be at least 1, got {n!r}")
+    return n
+
+
+def seed(value: object, where: str) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise TypeError(f"{where}: seed must be an integer or None, got {value!r}")
+    return value
+
+
+def inputs(x: object, n: int, where: str) -> Sized:
+    """`x` if it holds `n` inputs (the engine itself refuses elements that are not numbers)."""
+    if not isinstance(x, Sized) or isinstance(x, (str, bytes)):
+        raise TypeError(f"{where}: expected a list of {n} numbers or Values, got {x!r}")
+    if len(x) != n:
+        raise ValueError(f"{where}: expected {n} inputs, got {len(x)}: {list(x)!r}")
+    return x

@@ -1,0 +1,45 @@
+"""The activation functions g^(l), applied with the engine's own operations.
+
+Each also sets how widely a neuron's initial weights are spread (`init_limit`), because the
+scale that keeps signals and gradients alive depends on the activation.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+from autodiff import Value
+
+_APPLY: dict[str, Callable[[Value], Value]] = {
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "relu": Value.relu,
+    "linear": lambda z: z,  # adds no node: a is z itself
+}
+
+ACTIVATIONS: tuple[str, ...] = tuple(_APPLY)
+
+
+def check_activation(name: object, where: str) -> str:
+    """`name` if it is a known activation; a ValueError listing the valid ones otherwise."""
+    if name not in _APPLY:
+        raise ValueError(f"{where}: unknown activation {name!r}; choose one of {ACTIVATIONS}")
+    return name
+
+
+def activate(z: Value, name: str) -> Value:
+    """a = g(z)."""
+    return _APPLY[name](z)
+
+
+def init_limit(name: str, fan_in: int, fan_out: int) -> float:
+    """The half-width of the uniform initial weights.
+
+    Glorot/Xavier, sqrt(6 / (fan_in + fan_out)), for tanh, sigmoid and linear (keeps the
+    variance of activations and of gradients about constant across layers); He,
+    sqrt(6 / fan_in), for relu, which zeroes half of its inputs.
+    """
+    if name == "relu":
+        return math.sqrt(6.0 / fan_in)
+    return math.sqrt(6.0 / (fan_in + fan_out))

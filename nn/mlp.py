@@ -1,0 +1,77 @@
+"""`MLP`: layers in sequence, indexed as in the seeds.
+
+    mlp.layers[l - 1].neurons[j - 1].w[k - 1]   is   w_jk^(l)
+    mlp.layers[l - 1].neurons[j - 1].b          is   b_j^(l)
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from autodiff import Value
+
+from . import _validate
+from .activations import check_activation
+from .layer import Layer
+from .module import Module
+
+
+class MLP(Module):
+    """A multilayer perceptron with `nin` inputs and one layer per entry of `nouts`.
+
+    `activation` is g^(l) of the hidden layers: one name for all, or a list with one name per
+    hidden layer; `output_activation` is g^(L). The default linear output suits the losses on
+    logits and margins (`binary_cross_entropy`, `cross_entropy`, `hinge`).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str | Sequence[str] = "tanh",
+        output_activation: str = "linear",
+        seed: int | None = None,
+    ) -> None:
+        _validate.positive_int(nin, "nin", "MLP")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer widths, got {nouts!r}")
+        for nout in nouts:
+            _validate.positive_int(nout, "each layer width in nouts", "MLP")
+        hidden = [activation] * (len(nouts) - 1) if isinstance(activation, str) else activation
+        if not isinstance(hidden, Sequence) or len(hidden) != len(nouts) - 1:
+            raise ValueError(
+                f"MLP: activation must be one name or one per hidden layer "
+                f"({len(nouts) - 1}), got {activation!r}"
+            )
+        activations = [check_activation(g, "MLP") for g in [*hidden, output_activation]]
+        rng = random.Random(_validate.seed(seed, "MLP"))
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], g, seed=rng.getrandbits(64))
+            for i, g in enumerate(activations)
+        ]
+        self.name_parameters()
+
+    @property
+    def nin(self) -> int:
+        return self.layers[0].nin
+
+    @property
+    def nouts(self) -> list[int]:
+        return [len(layer.neurons) for layer in self.layers]
+
+    @property
+    def activations(self) -> list[str]:
+        """g^(1), …, g^(L)."""
+        return [layer.activation for layer in self.layers]
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        """The outputs a^(L) for one sample `x` (always a list, even of one)."""
+        _validate.inputs(x, self.nin, "MLP")
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def __repr__(self) -> str:
+        return f"MLP({self.nin}, {self.nouts}, activations={self.activations!r})"

@@ -1,0 +1,117 @@
+"""The seeds' backpropagation, derived by hand and computed on plain floats.
+
+This module exists only to check the engine: it reads an `MLP`'s numbers and applies the four
+equations, sharing no code with `autodiff` (its activation derivatives are written out here).
+Lists are indexed by layer as in the seeds: `z[l][j]` is z_j^(l) and `a[l][j]` is a_j^(l)
+for l = 1 … L, `a[0]` is the input; 0-based within a layer (j − 1, k − 1).
+
+    (3)  δ^(L) = ∂E/∂a^(L) ⊙ g'(z^(L))
+    (6)  δ^(l) = (W^(l+1))ᵀ δ^(l+1) ⊙ g'(z^(l))
+    (7)  ∂E/∂w_jk^(l) = δ_j^(l) a_k^(l−1)
+    (8)  ∂E/∂b_j^(l) = δ_j^(l)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from .mlp import MLP
+
+Vector = list[float]
+
+
+def g(activation: str, z: float) -> float:
+    """a = g(z) for the named activation."""
+    if activation == "tanh":
+        return math.tanh(z)
+    if activation == "sigmoid":
+        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+    if activation == "relu":
+        return max(z, 0.0)
+    if activation == "linear":
+        return z
+    raise ValueError(f"reference.g: unknown activation {activation!r}")
+
+
+def g_prime(activation: str, z: float) -> float:
+    """g'(z): 1 − tanh², σ(1 − σ), the step (0 at z = 0), or 1."""
+    if activation == "tanh":
+        return 1.0 - math.tanh(z) ** 2
+    if activation == "sigmoid":
+        s = g("sigmoid", z)
+        return s * (1.0 - s)
+    if activation == "relu":
+        return 1.0 if z > 0 else 0.0
+    if activation == "linear":
+        return 1.0
+    raise ValueError(f"reference.g_prime: unknown activation {activation!r}")
+
+
+def weights(mlp: MLP) -> tuple[list[list[Vector]], list[Vector]]:
+    """(W, b) as floats: W[l][j][k] = w_jk^(l), b[l][j] = b_j^(l); W[0], b[0] are empty."""
+    W = [[]] + [[[w.data for w in n.w] for n in layer.neurons] for layer in mlp.layers]
+    b = [[]] + [[n.b.data for n in layer.neurons] for layer in mlp.layers]
+    return W, b
+
+
+def forward(mlp: MLP, x: Sequence[float]) -> tuple[list[Vector], list[Vector]]:
+    """(z, a), keeping every layer: (1) z_j^(l) = Σ_k w_jk^(l) a_k^(l−1) + b_j^(l), a = g(z)."""
+    W, b = weights(mlp)
+    z: list[Vector] = [[]]
+    a: list[Vector] = [[float(xk) for xk in x]]
+    for l, layer in enumerate(mlp.layers, start=1):
+        z.append([sum(w * ak for w, ak in zip(W[l][j], a[l - 1])) + b[l][j]
+                  for j in range(len(W[l]))])
+        a.append([g(layer.activation, zj) for zj in z[l]])
+    return z, a
+
+
+def deltas(mlp: MLP, z: list[Vector], output_gradient: Sequence[float]) -> list[Vector]:
+    """δ[l][j] = ∂E/∂z_j^(l) from ∂E/∂a^(L), by (3) and then (6) from the output backwards."""
+    W, _ = weights(mlp)
+    L = len(mlp.layers)
+    g_of = [""] + [layer.activation for layer in mlp.layers]
+    delta: list[Vector] = [[] for _ in range(L + 1)]
+    delta[L] = [dE * g_prime(g_of[L], zj) for dE, zj in zip(output_gradient, z[L])]
+    for l in range(L - 1, 0, -1):
+        delta[l] = [
+            sum(W[l + 1][k][j] * delta[l + 1][k] for k in range(len(W[l + 1])))
+            * g_prime(g_of[l], z[l][j])
+            for j in range(len(z[l]))
+        ]
+    return delta
+
+
+def gradients(mlp: MLP, x: Sequence[float], y: float | Sequence[float]) -> dict[str, float]:
+    """∂C_0/∂w_jk^(l) by (7) and ∂C_0/∂b_j^(l) by (8), keyed like `mlp.named_parameters()`."""
+    z, a = forward(mlp, x)
+    delta = deltas(mlp, z, _c0_gradient(a[-1], y))
+    grads = {}
+    for l in range(1, len(delta)):
+        for j, dj in enumerate(delta[l]):
+            for k, ak in enumerate(a[l - 1]):
+                grads[f"layers.{l - 1}.neurons.{j}.w.{k}"] = dj * ak
+            grads[f"layers.{l - 1}.neurons.{j}.b"] = dj
+    return grads
+
+
+def activation_gradients(mlp: MLP, x: Sequence[float], y: float | Sequence[float]) -> list[Vector]:
+    """∂C_0/∂a_k^(l) for l = 0 … L (the back in backprop): 2(a^(L) − y) at the output, and
+    ∂C_0/∂a_k^(l−1) = Σ_j w_jk^(l) δ_j^(l) for each layer before it."""
+    z, a = forward(mlp, x)
+    output_gradient = _c0_gradient(a[-1], y)
+    delta = deltas(mlp, z, output_gradient)
+    W, _ = weights(mlp)
+    return [
+        [sum(W[l][j][k] * delta[l][j] for j in range(len(W[l]))) for k in range(len(a[l - 1]))]
+        for l in range(1, len(delta))
+    ] + [output_gradient]
+
+
+def _c0_gradient(output: Vector, y: float | Sequence[float]) -> Vector:
+    """∂C_0/∂a_j^(L) = 2(a_j^(L) − y_j) for C_0 = Σ_j (a_j^(L) − y_j)²."""
+    targets = list(y) if isinstance(y, Sequence) else [y]
+    if len(targets) != len(output):
+        raise ValueError(f"reference: {len(output)} outputs but {len(targets)} targets")
+    return [2.0 * (aj - yj) for aj, yj in zip(output, targets)]

@@ -1,0 +1,130 @@
+"""`fit`: the training loop. Each step averages the per-sample losses of a batch, so (as in
+the seeds) the batch's gradient is the average of the per-sample gradients.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Callable, Optional
+
+from tqdm.auto import tqdm
+
+from autodiff import Value, no_grad
+
+from . import _validate, losses
+from .data import batches
+from .module import Module
+from .optim import Optimizer
+
+Loss = Callable[..., Value]
+Classifier = Callable[[list[float], object], bool]
+
+
+def batch_loss(outputs: Sequence, targets: Sequence, loss: Loss) -> Value:
+    """The mean of `loss(output, target)` over a batch: its gradient is the average of the
+    per-sample gradients."""
+    total = loss(outputs[0], targets[0])
+    for output, target in zip(outputs[1:], targets[1:]):
+        total = total + loss(output, target)
+    return total / len(outputs)
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float]],
+    y: Sequence,
+    loss: Loss,
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    progress: bool = True,
+    shuffle: bool = True,
+    seed: int | None = None,
+) -> dict[str, list]:
+    """Train `model` on samples `X` with targets `y`; return the history per epoch.
+
+    `batch_size=None` takes the whole data set as one batch (one step per epoch). Each epoch
+    visits the samples in a new shuffled order (reproducible with `seed`) unless
+    `shuffle=False`. A scalar-output model takes scalar targets.
+
+    The history holds, for each epoch, `"loss"`, the mean loss of the samples, and
+    `"accuracy"`, the fraction classified correctly, both measured on the forward passes of
+    the epoch (before each batch's update), as Keras reports them; accuracy is None when the
+    task is not classification (see `classifier`). `progress` shows a tqdm bar.
+    """
+    if len(X) != len(y) or not X:
+        raise ValueError(f"fit: need as many targets as samples (>= 1), got {len(X)} and {len(y)}")
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
+        raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+    correct = classifier(loss, y)
+    rng = random.Random(_validate.seed(seed, "fit"))
+    history: dict[str, list] = {"loss": [], "accuracy": []}
+    bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not progress)
+    for _ in bar:
+        total_loss, hits = 0.0, 0
+        for Xb, yb in batches(X, y, batch_size, shuffle, rng.getrandbits(64)):
+            outputs = [model(x) for x in Xb]
+            mean = batch_loss(outputs, yb, loss)
+            optimizer.zero_grad()
+            mean.backward()
+            optimizer.step()
+            total_loss += mean.data * len(Xb)
+            if correct is not None:
+                hits += sum(correct([o.data for o in out], t) for out, t in zip(outputs, yb))
+        history["loss"].append(total_loss / len(X))
+        history["accuracy"].append(None if correct is None else hits / len(X))
+        bar.set_postfix(loss=f"{history['loss'][-1]:.4g}",
+                        acc="-" if correct is None else f"{history['accuracy'][-1]:.3f}")
+    return history
+
+
+def accuracy(model: Module, X: Sequence, y: Sequence, loss: Loss) -> float | None:
+    """The fraction of samples `model` classifies correctly (by `classifier`'s rule)."""
+    correct = classifier(loss, y)
+    if correct is None:
+        return None
+    with no_grad():
+        return sum(correct([o.data for o in model(x)], t) for x, t in zip(X, y)) / len(X)
+
+
+def classifier(loss: Loss, y: Sequence) -> Optional[Classifier]:
+    """How to tell whether outputs classify a target correctly, read from the loss:
+
+    - `cross_entropy`: the largest output is the target class;
+    - `binary_cross_entropy`: each logit is > 0 exactly when its target is > 1/2;
+    - `hinge`: each output is > 0 exactly when its label is +1 (not 0 or −1);
+    - `sum_squared_error`, `mse`: when the targets take exactly two values (0/1, −1/+1, …),
+      each output lies on its target's side of their midpoint;
+    - otherwise (regression, or a loss of your own): None, no accuracy.
+    """
+    if loss is losses.cross_entropy:
+        return lambda out, t: _argmax(out) == (t if isinstance(t, int) else _argmax(t))
+    if loss is losses.binary_cross_entropy:
+        return _sides(0.0, 0.5)
+    if loss is losses.hinge:
+        return _sides(0.0, 0.0)
+    if loss in (losses.sum_squared_error, losses.mse):
+        labels = {t for target in y for t in _listed(target)}
+        if len(labels) == 2:
+            midpoint = sum(labels) / 2
+            return _sides(midpoint, midpoint)
+    return None
+
+
+def _sides(output_threshold: float, target_threshold: float) -> Classifier:
+    def correct(out: list[float], target: object) -> bool:
+        return all(
+            (o > output_threshold) == (t > target_threshold)
+            for o, t in zip(out, _listed(target))
+        )
+
+    return correct
+
+
+def _listed(target: object) -> list:
+    return list(target) if isinstance(target, Sequence) else [target]
+
+
+def _argmax(xs: Sequence[float]) -> int:
+    return max(range(len(xs)), key=xs.__getitem__)

@@ -1,0 +1,147 @@
+"""The engine's gradients against the seeds' hand-derived backpropagation (`nn.reference`).
+
+Backprop must emerge from the engine: nothing in `nn` computes a gradient by hand, so these
+tests compare two computations that share no code.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nn
+from autodiff import Value
+from nn import reference
+from nn.activations import ACTIVATIONS, activate
+
+REL, ABS = 1e-9, 1e-12
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=REL, abs_tol=ABS)
+
+
+@st.composite
+def networks(draw, min_layers=1, max_layers=4):
+    """A random MLP (every activation mix, random biases) with a sample and a target."""
+    nin = draw(st.integers(1, 6))
+    nouts = draw(st.lists(st.integers(1, 6), min_size=min_layers, max_size=max_layers))
+    gs = draw(st.lists(st.sampled_from(ACTIVATIONS), min_size=len(nouts), max_size=len(nouts)))
+    seed = draw(st.integers(0, 2**32))
+    mlp = nn.MLP(nin, nouts, activation=gs[:-1], output_activation=gs[-1], seed=seed)
+    rng = random.Random(seed)
+    for layer in mlp.layers:
+        for neuron in layer.neurons:
+            neuron.b.data = rng.uniform(-1, 1)
+    x = draw(st.lists(st.floats(-3, 3), min_size=nin, max_size=nin))
+    y = draw(st.lists(st.floats(-2, 2), min_size=nouts[-1], max_size=nouts[-1]))
+    return mlp, x, y
+
+
+def engine_gradients(mlp: nn.MLP, x, y) -> dict[str, float]:
+    mlp.zero_grad()
+    nn.losses.sum_squared_error(mlp(x), y).backward()
+    return {name: p.grad for name, p in mlp.named_parameters()}
+
+
+@settings(max_examples=80)
+@given(networks())
+def test_engine_gradients_equal_the_four_equations(case):
+    mlp, x, y = case
+    expected = reference.gradients(mlp, x, y)
+    got = engine_gradients(mlp, x, y)
+    assert list(got) == list(expected)  # same names, same order
+    for name in got:
+        assert close(got[name], expected[name]), (name, got[name], expected[name])
+
+
+@settings(max_examples=60)
+@given(networks())
+def test_engine_activation_gradients_equal_the_back_in_backprop(case):
+    """∂C_0/∂a_k^(l) for every layer, including the inputs a^(0), read off the engine's nodes."""
+    mlp, x, y = case
+    a = [[Value(xk) for xk in x]]
+    for layer in mlp.layers:
+        a.append(layer(a[-1]))
+    nn.losses.sum_squared_error(a[-1], y).backward()
+    _, a_ref = reference.forward(mlp, x)
+    expected = reference.activation_gradients(mlp, x, y)
+    assert len(expected) == len(a) == len(mlp.layers) + 1
+    for l, (values, grads) in enumerate(zip(a, expected)):
+        assert all(close(v.data, ak) for v, ak in zip(values, a_ref[l]))
+        for k, (v, grad) in enumerate(zip(values, grads)):
+            assert close(v.grad, grad), (l, k, v.grad, grad)
+
+
+@settings(max_examples=60)
+@given(networks())
+def test_the_seeds_single_weight_formula_term_by_term(case):
+    """∂C_0/∂w_jk^(L) = 2(a_j − y_j) · g'(z_j) · a_k^(L−1), each factor a node's gradient, and
+    ∂C_0/∂a_k^(L−1) = Σ_j 2(a_j − y_j) g'(z_j) w_jk (the seeds' w_12^(L) and a_2^(L−1) among them).
+    """
+    mlp, x, y = case
+    *hidden, output = mlp.layers
+    a_prev = [Value(xk) for xk in x]
+    for layer in hidden:
+        a_prev = layer(a_prev)
+    z = [neuron.weighted_input(a_prev) for neuron in output.neurons]
+    a = [activate(zj, output.activation) for zj in z]
+    assert [aj.data for aj in a] == [out.data for out in mlp(x)]
+    nn.losses.sum_squared_error(a, y).backward()
+
+    g_prime = [reference.g_prime(output.activation, zj.data) for zj in z]
+    for j, neuron in enumerate(output.neurons):
+        dC_da = 2 * (a[j].data - y[j])
+        assert close(a[j].grad, dC_da)  # ∂C_0/∂a_j
+        assert close(z[j].grad, dC_da * g_prime[j])  # × ∂a_j/∂z_j = g'(z_j)
+        for k, w in enumerate(neuron.w):
+            assert close(w.grad, dC_da * g_prime[j] * a_prev[k].data)  # × ∂z_j/∂w_jk = a_k
+    for k, ak in enumerate(a_prev):
+        terms = [2 * (a[j].data - y[j]) * g_prime[j] * n.w[k].data
+                 for j, n in enumerate(output.neurons)]
+        assert close(ak.grad, math.fsum(terms))
+
+
+@settings(max_examples=40)
+@given(networks(), st.integers(1, 5), st.randoms(use_true_random=False))
+def test_the_gradient_of_a_batch_is_the_mean_of_per_sample_gradients(case, n, rng):
+    mlp, x, y = case
+    X = [x] + [[rng.uniform(-3, 3) for _ in x] for _ in range(n - 1)]
+    Y = [y] + [[rng.uniform(-2, 2) for _ in y] for _ in range(n - 1)]
+    mlp.zero_grad()
+    nn.batch_loss([mlp(xi) for xi in X], Y, nn.losses.sum_squared_error).backward()
+    per_sample = [reference.gradients(mlp, xi, yi) for xi, yi in zip(X, Y)]
+    for name, p in mlp.named_parameters():
+        mean = math.fsum(g[name] for g in per_sample) / n
+        assert close(p.grad, mean), (name, p.grad, mean)
+
+
+def test_reference_on_a_network_worked_by_hand():
+    """One linear output neuron on one tanh neuron: every number by hand."""
+    mlp = nn.MLP(1, [1, 1], activation="tanh", output_activation="linear")
+    hidden, out = mlp.layers[0].neurons[0], mlp.layers[1].neurons[0]
+    hidden.w[0].data, hidden.b.data, out.w[0].data, out.b.data = 0.5, 0.1, -2.0, 0.3
+    x, y = 2.0, 1.0
+    a1 = math.tanh(0.5 * x + 0.1)
+    a2 = -2.0 * a1 + 0.3
+    d2 = 2 * (a2 - y)
+    d1 = d2 * -2.0 * (1 - a1**2)
+    expected = {
+        "layers.0.neurons.0.w.0": d1 * x, "layers.0.neurons.0.b": d1,
+        "layers.1.neurons.0.w.0": d2 * a1, "layers.1.neurons.0.b": d2,
+    }
+    assert reference.gradients(mlp, [x], y) == expected
+    assert reference.activation_gradients(mlp, [x], y) == [[d1 * 0.5], [d2 * -2.0], [d2]]
+    for name, grad in engine_gradients(mlp, [x], [y]).items():
+        assert close(grad, expected[name])
+
+
+def test_reference_activation_derivatives_against_central_differences():
+    h = 1e-6
+    for name in ACTIVATIONS:
+        for z in (-2.5, -0.3, 0.4, 1.7):
+            numeric = (reference.g(name, z + h) - reference.g(name, z - h)) / (2 * h)
+            assert math.isclose(reference.g_prime(name, z), numeric, rel_tol=1e-6, abs_tol=1e-9)
