@@ -85,7 +85,7 @@ class Step:
     def __repr__(self) -> str:
         names = self.trace.names
         return (
-            f"<Step {self.index} at {names[self.node]}: "
+            f"<Step index={self.index} at {names[self.node]}: "
             f"∂{names[self.trace.root]}/∂{names[self.node]} = {number(self.grad)}>"
         )
 
