@@ -168,10 +168,10 @@ def _row(key: str, value: str) -> str:
 
 
 def _tooltip(node: Value, names: dict[Value, str]) -> str:
-    """The raw facts behind the picture: name, op as the engine calls it, full-precision numbers."""
-    name = f"{names[node]} ({node.name})" if node.name and node.name != names[node] else names[node]
-    op = f", op {node.op!r}" if node.op else ", leaf"
-    return f"{name}{op}: data={node.data!r} grad={node.grad!r}"
+    """What the picture rounds or renames: the name given, the op as the engine calls it, data."""
+    name = names[node] if node.name in (None, names[node]) else f"{names[node]} ({node.name})"
+    op = f"op {node.op!r}" if node.op else "leaf"
+    return f"{name}: {op}, data={node.data!r}"
 
 
 def _edge(child: Value, local: float, show_local_grads: bool, progress: _Progress) -> dict:
@@ -183,7 +183,7 @@ def _edge(child: Value, local: float, show_local_grads: bool, progress: _Progres
         attrs.update({"class": "local-grad current", "color": CURRENT, "fontcolor": CURRENT,
                       "penwidth": "2.5"})
         if show_local_grads:
-            attrs["label"] = f" {number(gradient)} · {number(local)} = {number(gradient * local)} "
+            attrs["label"] = f" {number(gradient)} · {number(local)} = {number(local * gradient)} "
     return attrs
 
 

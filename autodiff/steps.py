@@ -13,7 +13,7 @@ from typing import Iterator
 
 from .graph import topological_order
 from .notation import node_names, number
-from .value import Value, _is_zero
+from .value import Value
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,7 +28,7 @@ class Trace:
     def grad(self, node: Value, total: float) -> float:
         """`node.grad` once this pass has added `total`, combined as `Value.backward` does."""
         before = self.start[node]
-        return total if _is_zero(before) else before + total
+        return before + total if before else total
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 from autodiff import Value, backward_steps, draw_graph, topological_order
-from autodiff.notation import node_names, number
+from autodiff.notation import expression, node_names, number, parameter
 from graphs import build, leaves, operations
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -180,3 +180,22 @@ def test_large_graphs_are_refused_with_the_count_and_how_to_raise_the_limit():
     with pytest.raises(ValueError, match=r"1201 nodes, more than max_nodes=500.*max_nodes=1201"):
         draw_graph(y)
     assert "digraph" in draw_graph(y, max_nodes=1201).source  # no layout until rendered
+
+
+@pytest.mark.parametrize("name, symbol", [
+    ("layers.0.neurons.1.w.2", "w₂₃⁽¹⁾"), ("layers.9.neurons.10.w.0", "w₁₁,₁⁽¹⁰⁾"),
+    ("layers.1.neurons.0.b", "b₁⁽²⁾"), ("neurons.2.w.0", "w₃₁"), ("w.4", "w₅"),
+    ("layers.0.w.1", None), ("weights", None),
+])
+def test_nn_parameter_names_in_the_seeds_notation(name, symbol):
+    found = parameter(name)
+    assert (found and found.symbol) == symbol
+
+
+def test_every_operation_has_a_readable_expression():
+    x, y = Value(0.5, name="x"), Value(2.0, name="y")
+    made = [x - y, x / y, -x, x**3, x**-1, x**0.5, x**y, x.exp(), x.log(), x.sigmoid(),
+            x.relu(), x.sqrt(), abs(x)]
+    expected = ["x − y", "x ÷ y", "−x", "x³", "x⁻¹", "x^0.5", "x ^ y", "exp(x)", "log(x)",
+                "σ(x)", "ReLU(x)", "√x", "|x|"]
+    assert [expression(v, {x: "x", y: "y"}) for v in made] == expected

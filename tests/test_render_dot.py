@@ -47,6 +47,7 @@ def test_graphviz_pure_beside_the_interpreter_is_found_without_dot_on_path(tmp_p
         "import sys; from autodiff import Value, draw_graph\n"
         "x = Value(2.0, name='x'); g = draw_graph((x * 3.0).tanh())\n"
         "assert g.pipe(format='svg').startswith(b'<?xml')\n"
+        "assert '<svg' in g._repr_mimebundle_()['image/svg+xml']  # Jupyter\n"
         "print(g.render(outfile=sys.argv[1]))\n"
     )
     env = {**os.environ, "PATH": str(tmp_path)}  # no dot, no activated virtualenv

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autodiff import Value, backpropagate, backward_steps, topological_order
+from autodiff.notation import number
 from graphs import build, leaves, operations
 
 def gradients(root: Value) -> list[str]:
@@ -122,6 +123,4 @@ def test_non_finite_numbers_are_written_compactly():
      (12345.0, "1.234e4"), (math.inf, "∞"), (-math.inf, "-∞"), (math.nan, "nan")],
 )
 def test_numbers_have_four_significant_digits(x, text):
-    from autodiff.notation import number
-
     assert number(x) == text
