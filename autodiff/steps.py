@@ -21,7 +21,6 @@ class Trace:
     """What all the steps of one backward pass share: the graph and how `.grad` started."""
 
     root: Value
-    order: tuple[Value, ...]  # topological order, root last
     names: dict[Value, str]
     start: dict[Value, float]  # each node's .grad before the pass
 
@@ -105,7 +104,7 @@ def backward_steps(root: Value) -> Iterator[Step]:
     contributions so far), so exhausting the generator is the same as calling `backward()`.
     """
     order = topological_order(root)
-    trace = Trace(root, tuple(order), node_names(order), {n: n.grad for n in order})
+    trace = Trace(root, node_names(order), {n: n.grad for n in order})
     totals: dict[Value, float] = {root: 1.0}
     root.grad = trace.grad(root, 1.0)
     previous = None
