@@ -46,7 +46,9 @@ class Module:
         """
         where = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, Mapping):
-            raise ValueError(f"{where}: expected a mapping of names to numbers, got {state!r}")
+            raise ValueError(
+                f"{where}: expected a mapping of names to numbers, got {type(state).__name__}"
+            )
         named = self.named_parameters()
         missing = [name for name, _ in named if name not in state]
         expected = {name for name, _ in named}

@@ -47,7 +47,7 @@ def engine_gradients(mlp: nn.MLP, x, y) -> dict[str, float]:
     return {name: p.grad for name, p in mlp.named_parameters()}
 
 
-@settings(max_examples=80)
+@settings(max_examples=200)
 @given(networks())
 def test_engine_gradients_equal_the_four_equations(case):
     mlp, x, y = case
@@ -58,7 +58,7 @@ def test_engine_gradients_equal_the_four_equations(case):
         assert close(got[name], expected[name]), (name, got[name], expected[name])
 
 
-@settings(max_examples=60)
+@settings(max_examples=150)
 @given(networks())
 def test_engine_activation_gradients_equal_the_back_in_backprop(case):
     """∂C_0/∂a_k^(l) for every layer, including the inputs a^(0), read off the engine's nodes."""
@@ -76,7 +76,7 @@ def test_engine_activation_gradients_equal_the_back_in_backprop(case):
             assert close(v.grad, grad), (l, k, v.grad, grad)
 
 
-@settings(max_examples=60)
+@settings(max_examples=150)
 @given(networks())
 def test_the_seeds_single_weight_formula_term_by_term(case):
     """∂C_0/∂w_jk^(L) = 2(a_j − y_j) · g'(z_j) · a_k^(L−1), each factor a node's gradient, and
@@ -105,7 +105,7 @@ def test_the_seeds_single_weight_formula_term_by_term(case):
         assert close(ak.grad, math.fsum(terms))
 
 
-@settings(max_examples=40)
+@settings(max_examples=100)
 @given(networks(), st.integers(1, 5), st.randoms(use_true_random=False))
 def test_the_gradient_of_a_batch_is_the_mean_of_per_sample_gradients(case, n, rng):
     mlp, x, y = case

@@ -1,0 +1,184 @@
+"""Models: parameter names and order, the seeds' indexing, initialisation, state, bad input."""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nn
+from autodiff import Value
+from nn.activations import ACTIVATIONS
+
+NAME = re.compile(r"layers\.(\d+)\.neurons\.(\d+)\.(?:w\.(\d+)|b)")
+
+
+def test_mlp_parameter_names_follow_the_seeds_indexing():
+    mlp = nn.MLP(3, [4, 2], seed=0)
+    named = mlp.named_parameters()
+    assert len(named) == (3 + 1) * 4 + (4 + 1) * 2
+    for name, p in named:
+        assert p.name == name
+        l, j, k = NAME.fullmatch(name).groups()
+        neuron = mlp.layers[int(l)].neurons[int(j)]
+        assert p is (neuron.b if k is None else neuron.w[int(k)])
+    assert named[:4] == [
+        ("layers.0.neurons.0.w.0", mlp.layers[0].neurons[0].w[0]),
+        ("layers.0.neurons.0.w.1", mlp.layers[0].neurons[0].w[1]),
+        ("layers.0.neurons.0.w.2", mlp.layers[0].neurons[0].w[2]),
+        ("layers.0.neurons.0.b", mlp.layers[0].neurons[0].b),
+    ]
+    assert mlp.parameters() == [p for _, p in named]
+
+
+def test_stand_alone_neuron_and_layer_names():
+    assert [n for n, _ in nn.Neuron(2).named_parameters()] == ["w.0", "w.1", "b"]
+    layer = nn.Layer(2, 2)
+    assert [p.name for p in layer.parameters()] == [
+        "neurons.0.w.0", "neurons.0.w.1", "neurons.0.b",
+        "neurons.1.w.0", "neurons.1.w.1", "neurons.1.b",
+    ]
+
+
+def test_a_custom_module_names_its_parts_by_attribute_path():
+    class Pair(nn.Module):
+        def __init__(self):
+            self.scale = Value(2.0)
+            self.body = nn.MLP(1, [1], seed=0)
+            self.name_parameters()
+
+    assert [p.name for p in Pair().parameters()] == [
+        "scale", "body.layers.0.neurons.0.w.0", "body.layers.0.neurons.0.b",
+    ]
+
+
+def test_w_jk_is_the_weight_into_neuron_j_from_input_k():
+    """With hand-set weights, z_j^(1) = Σ_k w_jk x_k + b_j for a linear layer."""
+    mlp = nn.MLP(3, [2], output_activation="linear")
+    W = [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]]
+    b = [0.25, -4.0]
+    for j in range(2):
+        for k in range(3):
+            mlp.layers[0].neurons[j].w[k].data = W[j][k]  # w_{j+1, k+1}^(1)
+        mlp.layers[0].neurons[j].b.data = b[j]
+    out = mlp([1.0, 10.0, 100.0])
+    assert [o.data for o in out] == [1 + 20 + 300 + 0.25, -1 + 5 + 0 - 4.0]
+
+
+def test_calling_a_layer_or_network_returns_its_outputs():
+    layer = nn.Layer(2, 3, seed=1)
+    out = layer([Value(0.5), 1.0])
+    assert len(out) == 3 and all(isinstance(o, Value) for o in out)
+    mlp = nn.MLP(2, [3, 1], seed=1)
+    (y,) = mlp([0.5, -1.0])
+    assert isinstance(y, Value)
+    assert y.data == mlp.layers[1](mlp.layers[0]([0.5, -1.0]))[0].data
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_activation_is_applied_with_the_engine_and_linear_adds_no_node(activation):
+    neuron = nn.Neuron(2, activation, seed=3)
+    assert neuron.activation == activation
+    z = neuron.weighted_input([0.5, -0.25])
+    a = neuron([0.5, -0.25])
+    if activation == "linear":
+        assert a.op == "+" and a.data == z.data  # z itself: b + w·x
+    else:
+        assert a.op == activation and a.parents[0].op == "+"
+        assert a.data == getattr(Value(z.data), activation)().data
+
+
+def test_per_layer_activations():
+    mlp = nn.MLP(2, [3, 3, 1], activation=["relu", "sigmoid"], output_activation="tanh")
+    assert mlp.activations == [layer.activation for layer in mlp.layers] == [
+        "relu", "sigmoid", "tanh"]
+    assert all(n.activation == "relu" for n in mlp.layers[0].neurons)
+    assert nn.MLP(2, [3, 1]).activations == ["tanh", "linear"]
+
+
+def test_seeded_initialisation_is_deterministic():
+    assert nn.MLP(2, [5, 3, 1], seed=7).state_dict() == nn.MLP(2, [5, 3, 1], seed=7).state_dict()
+    assert nn.MLP(2, [5, 1], seed=7).state_dict() != nn.MLP(2, [5, 1], seed=8).state_dict()
+    assert nn.MLP(2, [5, 1]).state_dict() != nn.MLP(2, [5, 1]).state_dict()
+    assert nn.Neuron(4, seed=1).state_dict() == nn.Neuron(4, seed=1).state_dict()
+
+
+def test_initial_weights_are_glorot_for_tanh_and_he_for_relu():
+    for activation, limit in [("tanh", math.sqrt(6 / (20 + 30))),
+                              ("relu", math.sqrt(6 / 20))]:
+        weights = [w.data for n in nn.Layer(20, 30, activation, seed=0).neurons for w in n.w]
+        assert max(map(abs, weights)) <= limit
+        assert max(map(abs, weights)) > 0.9 * limit  # uses the range, not a narrower one
+        assert abs(sum(weights) / len(weights)) < 0.05 * limit
+    assert all(n.b.data == 0.0 for n in nn.Layer(3, 4, seed=0).neurons)
+
+
+def test_zero_grad():
+    mlp = nn.MLP(2, [2, 1], seed=0)
+    nn.losses.mse(mlp([1.0, 2.0]), 1.0).backward()
+    assert any(p.grad != 0 for p in mlp.parameters())
+    mlp.zero_grad()
+    assert all(p.grad == 0 for p in mlp.parameters())
+
+
+def test_state_dict_round_trip():
+    a, b = nn.MLP(2, [3, 1], seed=0), nn.MLP(2, [3, 1], seed=1)
+    state = a.state_dict()
+    assert all(isinstance(v, float) for v in state.values())
+    b.load_state_dict(state)
+    assert b.state_dict() == state
+    assert b([0.3, 0.4])[0].data == a([0.3, 0.4])[0].data
+
+
+def _malformed_states():
+    good = nn.MLP(2, [3, 1], seed=0).state_dict()
+    first = next(iter(good))
+    yield "missing key", {k: v for k, v in good.items() if k != first}
+    yield "extra key", {**good, "layers.9.neurons.0.b": 0.0}
+    for bad in ["0.5", None, [0.5], True, math.nan, math.inf, -math.inf, 10**400]:
+        yield f"weight {bad!r}", {**good, first: bad}
+    yield "wrong shapes", nn.MLP(2, [4, 1], seed=0).state_dict()
+    yield "not a mapping", list(good.items())
+
+
+@pytest.mark.parametrize("label, state", list(_malformed_states()))
+def test_load_state_dict_refuses_malformed_state_and_changes_nothing(label, state):
+    mlp = nn.MLP(2, [3, 1], seed=5)
+    before = mlp.state_dict()
+    with pytest.raises(ValueError, match="load_state_dict"):
+        mlp.load_state_dict(state)
+    assert mlp.state_dict() == before
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: nn.MLP(0, [3]), ValueError, "nin"),
+    (lambda: nn.MLP(2, []), ValueError, "nouts"),
+    (lambda: nn.MLP(2, [3, 0]), ValueError, "width"),
+    (lambda: nn.MLP(2, [3, 1], activation="softplus"), ValueError, "tanh"),
+    (lambda: nn.MLP(2, [3, 1], output_activation="soft"), ValueError, "'soft'"),
+    (lambda: nn.MLP(2, [3, 3, 1], activation=["tanh"]), ValueError, "hidden"),
+    (lambda: nn.MLP(2.0, [3]), TypeError, "nin"),
+    (lambda: nn.MLP(2, [3], seed="x"), TypeError, "seed"),
+    (lambda: nn.Neuron(2, "Tanh"), ValueError, "sigmoid"),
+    (lambda: nn.Layer(2, 0), ValueError, "nout"),
+    (lambda: nn.MLP(2, [3])([1.0]), ValueError, "expected 2 inputs"),
+    (lambda: nn.Layer(2, 3)([1.0, 2.0, 3.0]), ValueError, "Layer"),
+    (lambda: nn.Neuron(2)("ab"), TypeError, "Neuron"),
+    (lambda: nn.Neuron(2)([1.0, "a"]), TypeError, "'a'"),
+])
+def test_bad_arguments_are_refused_clearly(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_autodiff_never_imports_nn_and_nn_never_pickles():
+    package = Path(nn.__file__).parent
+    code = "import sys, autodiff; assert 'nn' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=package.parent)
+    for source in package.glob("*.py"):
+        imports = re.findall(r"^\s*(?:import|from)\s+(\w+)", source.read_text(), re.M)
+        assert not {"pickle", "marshal", "shelve", "dill"} & set(imports), source

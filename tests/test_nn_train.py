@@ -1,0 +1,122 @@
+"""Training end to end: moons and XOR are learned; `fit`'s history, progress bar and rules."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import nn
+from autodiff import Value
+from nn import losses
+
+
+def test_mlp_learns_moons_with_sgd():
+    """MLP(2, [16, 16, 1]) on make_moons(100): 30 epochs of 10 SGD steps (300 steps)."""
+    X, y = nn.data.make_moons(100)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    optimizer = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    history = nn.fit(model, X, y, losses.binary_cross_entropy, optimizer, epochs=30,
+                     batch_size=10, progress=False, seed=0)
+    assert nn.accuracy(model, X, y, losses.binary_cross_entropy) >= 0.97
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
+
+
+@pytest.mark.parametrize("seed", [*range(6), None, None])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_mlp_learns_xor_from_any_initialisation(seed, optimizer):
+    X, y = nn.data.make_xor()
+    model = nn.MLP(2, [8, 1], seed=seed)
+    make = {"sgd": lambda ps: nn.SGD(ps, lr=0.5, momentum=0.9), "adam": lambda ps: nn.Adam(ps, 0.1)}
+    history = nn.fit(model, X, y, losses.binary_cross_entropy, make[optimizer](model.parameters()),
+                     epochs=100, progress=False)
+    assert nn.accuracy(model, X, y, losses.binary_cross_entropy) == 1.0
+    assert history["loss"][-1] < 0.05
+
+
+def test_fit_takes_the_mean_over_the_batch():
+    """One full-batch SGD step moves each weight by −lr × the mean per-sample gradient."""
+    X, y = nn.data.make_moons(6, seed=2)
+    model = nn.MLP(2, [3, 1], seed=4)
+    before = model.state_dict()
+    per_sample = [nn.reference.gradients(model, x, t) for x, t in zip(X, y)]
+    nn.fit(model, X, y, losses.sum_squared_error, nn.SGD(model.parameters(), lr=0.1), 1,
+           progress=False)
+    for name, value in model.state_dict().items():
+        mean = math.fsum(g[name] for g in per_sample) / len(X)
+        assert math.isclose(value, before[name] - 0.1 * mean, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_history_holds_the_loss_and_accuracy_of_each_epoch():
+    X, y = nn.data.make_moons(20, seed=1)
+    model = nn.MLP(2, [4, 1], seed=0)
+    start = nn.accuracy(model, X, y, losses.hinge)
+    first_loss = nn.batch_loss([model(x) for x in X], y, losses.hinge).data
+    history = nn.fit(model, X, y, losses.hinge, nn.SGD(model.parameters(), lr=0.05), 5,
+                     progress=False)
+    assert set(history) == {"loss", "accuracy"}
+    assert len(history["loss"]) == len(history["accuracy"]) == 5
+    # full batch: epoch 1 reports the model as it was before its only step
+    assert history["loss"][0] == pytest.approx(first_loss, rel=1e-12)
+    assert history["accuracy"][0] == start
+    assert history["loss"][-1] < history["loss"][0]
+
+
+def test_accuracy_rules():
+    X = [[0.0], [1.0], [2.0], [3.0]]
+    model = nn.MLP(1, [1], seed=0)
+    model.layers[0].neurons[0].w[0].data, model.layers[0].neurons[0].b.data = 1.0, -1.5
+    # outputs: −1.5, −0.5, 0.5, 1.5
+    assert nn.accuracy(model, X, [0, 0, 1, 1], losses.binary_cross_entropy) == 1.0
+    assert nn.accuracy(model, X, [-1, 0, 1, 1], losses.hinge) == 1.0
+    assert nn.accuracy(model, X, [0, 0, 0, 1], losses.mse) == 1.0  # midpoint 0.5, strictly
+    assert nn.accuracy(model, X, [0, 1, 1, 1], losses.mse) == 0.5
+    assert nn.accuracy(model, X, [-1, -1, 1, 1], losses.sum_squared_error) == 1.0  # midpoint 0
+    assert nn.accuracy(model, X, [0.1, 0.2, 0.3, 0.4], losses.mse) is None  # regression
+    three = nn.MLP(1, [3], seed=0)
+    outputs = [[o.data for o in three(x)] for x in X]
+    labels = [max(range(3), key=out.__getitem__) for out in outputs]
+    assert nn.accuracy(three, X, labels, losses.cross_entropy) == 1.0
+
+
+def test_multiclass_and_regression_fit():
+    X, y = nn.data.make_spirals(30, turns=0.5)
+    model = nn.MLP(2, [8, 2], seed=0)
+    history = nn.fit(model, X, y, losses.cross_entropy, nn.Adam(model.parameters(), 0.05), 20,
+                     batch_size=10, progress=False, seed=0)
+    assert history["accuracy"][-1] > 0.8
+    targets = [x[0] - 2 * x[1] for x in X]
+    reg = nn.MLP(2, [1], seed=0)
+    history = nn.fit(reg, X, targets, losses.mse, nn.SGD(reg.parameters(), 0.3), 30,
+                     progress=False)
+    assert history["accuracy"] == [None] * 30 and history["loss"][-1] < 1e-3
+
+
+def test_progress_bar_can_be_switched_off(capsys):
+    X, y = nn.data.make_xor()
+    model = nn.MLP(2, [2, 1], seed=0)
+    nn.fit(model, X, y, losses.mse, nn.SGD(model.parameters(), 0.1), 3, progress=False)
+    assert capsys.readouterr().err == ""
+    nn.fit(model, X, y, losses.mse, nn.SGD(model.parameters(), 0.1), 3, progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "loss=" in err
+
+
+def test_fit_leaves_no_graph_on_the_parameters():
+    X, y = nn.data.make_xor()
+    model = nn.MLP(2, [2, 1], seed=0)
+    nn.fit(model, X, y, losses.mse, nn.Adam(model.parameters()), 2, progress=False)
+    assert all(p.parents == () and isinstance(p, Value) for p in model.parameters())
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, opt: nn.fit(m, [[0.0, 1.0]], [1, 0], losses.mse, opt, 1, progress=False),
+    lambda m, opt: nn.fit(m, [], [], losses.mse, opt, 1, progress=False),
+    lambda m, opt: nn.fit(m, [[0.0, 1.0]], [1], losses.mse, opt, -1, progress=False),
+    lambda m, opt: nn.fit(m, [[0.0, 1.0]], [1], losses.mse, opt, 1, batch_size=0,
+                          progress=False),
+])
+def test_fit_refuses_bad_arguments(call):
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(ValueError):
+        call(model, nn.SGD(model.parameters(), 0.1))
