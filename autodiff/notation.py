@@ -102,3 +102,8 @@ def number(x: float) -> str:
         return "∞" if x > 0 else "-∞"
     mantissa, _, exponent = f"{x:.4g}".partition("e")
     return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+
+
+def factor(x: float) -> str:
+    """`number(x)` fit to multiply by: (-3) in parentheses, so "0.5 · (-3)" reads right."""
+    return f"({number(x)})" if x < 0 else number(x)

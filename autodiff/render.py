@@ -13,7 +13,7 @@ from html import escape
 
 from .dot import Digraph
 from .graph import topological_order
-from .notation import Parameter, expression, node_names, number, parameters
+from .notation import Parameter, expression, factor, node_names, number, parameters
 from .steps import Step
 from .value import Value
 
@@ -183,7 +183,7 @@ def _edge(child: Value, local: float, show_local_grads: bool, progress: _Progres
         attrs.update({"class": "local-grad current", "color": CURRENT, "fontcolor": CURRENT,
                       "penwidth": "2.5"})
         if show_local_grads:
-            attrs["label"] = f" {number(gradient)} · {number(local)} = {number(local * gradient)} "
+            attrs["label"] = f" {factor(gradient)} · {factor(local)} = {number(local * gradient)} "
     return attrs
 
 

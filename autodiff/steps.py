@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .graph import topological_order
-from .notation import node_names, number
+from .notation import factor, node_names, number
 from .value import Value
 
 
@@ -71,7 +71,7 @@ class Step:
             parent = names[term.parent]
             line = (
                 f"∂{loss}/∂{parent} += ∂{loss}/∂{node} · ∂{node}/∂{parent}"
-                f" = {_factor(self.grad)} · {_factor(term.local)} = {number(term.contribution)}"
+                f" = {factor(self.grad)} · {factor(term.local)} = {number(term.contribution)}"
             )
             if term.before is not None:
                 line += (
@@ -87,10 +87,6 @@ class Step:
             f"<Step index={self.index} at {names[self.node]}: "
             f"∂{names[self.trace.root]}/∂{names[self.node]} = {number(self.grad)}>"
         )
-
-
-def _factor(x: float) -> str:
-    return f"({number(x)})" if x < 0 else number(x)
 
 
 def _plus(x: float) -> str:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 from autodiff import Value, backward_steps, draw_graph, topological_order
-from autodiff.notation import expression, node_names, number, parameter
+from autodiff.notation import expression, factor, node_names, number, parameter
 from graphs import build, leaves, operations
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -140,7 +140,7 @@ def test_a_step_is_drawn_with_its_node_highlighted_and_pending_gradients():
                    if any("current" in classes for classes, _, _ in drawn)}
     assert highlighted == {f"{z}->{sum_}", f"{x}->{sum_}"}
     (classes, label, stroke), = edges[f"{z}->{sum_}"]
-    assert label == [f"{number(step.grad)} · 1 = {number(step.grad)}"]
+    assert label == [f"{factor(step.grad)} · 1 = {number(step.grad)}"]
     assert stroke != finished_edges[f"{z}->{sum_}"][0][2]
     assert "∂L/∂x += ∂L/∂v3 · ∂v3/∂x" in draw_graph(loss, step=step).source  # the caption
 

@@ -1,4 +1,4 @@
-"""Rendering right after `pip install`: a system `dot`, else graphviz-pure beside the interpreter."""
+"""Rendering right after `pip install`: a system `dot`, else graphviz-pure beside Python."""
 
 from __future__ import annotations
 
