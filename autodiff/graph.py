@@ -14,45 +14,81 @@ def topological_order(root: Value) -> list[Value]:
     visiting parents in their recorded order, so the order is deterministic.
     """
     order: list[Value] = []
+    emit = order.append
     seen = {root}
+    see = seen.add
     stack = [(root, iter(root.parents))]
+    push = stack.append
     while stack:
         node, parents = stack[-1]
         for parent in parents:
             if parent not in seen:
-                seen.add(parent)
+                see(parent)
                 if parent.parents:
-                    stack.append((parent, iter(parent.parents)))
+                    push((parent, iter(parent.parents)))
                     break
-                order.append(parent)
+                emit(parent)
         else:
             stack.pop()
-            order.append(node)
+            emit(node)
     return order
 
 
 def backpropagate(root: Value, create_graph: bool = False) -> dict[Value, Partial]:
-    """∂root/∂node for every node `root` depends on, without touching any `.grad`.
+    """∂root/∂node for every node `root` depends on; every `.grad` is left as it was."""
+    order = topological_order(root)
+    before = [node.grad for node in order]
+    try:
+        _chain_rule(order, create_graph)
+        return {node: node.grad for node in order}
+    finally:
+        for node, grad in zip(order, before):
+            node.grad = grad
 
-    Visits nodes from `root` back to the leaves; each node's gradient is complete when it is
-    visited (all its consumers come before it) and is passed to each parent multiplied by the
-    local derivative. With `create_graph`, local derivatives come from the op's derivative
-    rule applied to the parents themselves, so every gradient is a differentiable `Value`.
+
+def accumulate(root: Value, create_graph: bool = False) -> None:
+    """Add ∂root/∂node into `node.grad` for every node `root` depends on (`Value.backward`).
+
+    Nothing is added if the chain rule fails half-way (an anomaly, an interrupt).
     """
+    order = topological_order(root)
+    before = [node.grad for node in order]
+    try:
+        _chain_rule(order, create_graph)
+    except BaseException:
+        for node, grad in zip(order, before):
+            node.grad = grad
+        raise
+    for node, grad in zip(order, before):
+        if grad:  # a float gradient of 0 adds nothing; a Value (create_graph) is always true
+            node.grad = grad + node.grad
+
+
+def _chain_rule(order: list[Value], create_graph: bool) -> None:
+    """This call's ∂root/∂node into each `node.grad` (its callers set the old ones aside).
+
+    The gradients live in `.grad` while they are summed, as scratch, because attribute access
+    is cheaper than a dictionary keyed by node and this loop runs once per node.
+    Visits nodes from the root (last in `order`) back to the leaves; each node's gradient is
+    complete when it is visited (all its consumers come before it) and is passed to each
+    parent multiplied by the local derivative. With `create_graph`, local derivatives come from
+    the op's derivative rule applied to the parents themselves, so every gradient is a
+    differentiable `Value`.
+    """
+    for node in order:
+        node.grad = None  # no contribution yet
     if create_graph:
         previous, mode.grad_enabled = mode.grad_enabled, True
-        seed: Partial = _leaf(1.0)
+        order[-1].grad = _leaf(1.0)
     else:
-        seed = 1.0
-    grads: dict[Value, Partial] = {root: seed}
-    get = grads.get
+        order[-1].grad = 1.0
     anomaly = mode.detect_anomaly
     try:
-        for node in reversed(topological_order(root)):
+        for node in reversed(order):
             parents = node.parents
             if not parents:
                 continue
-            gradient = grads[node]
+            gradient = node.grad
             if create_graph:
                 local_grads = node.op.derivative(*parents, node)
             else:
@@ -61,9 +97,8 @@ def backpropagate(root: Value, create_graph: bool = False) -> dict[Value, Partia
                 check_backward(node, local_grads, gradient)
             for parent, local in zip(parents, local_grads):
                 contribution = local * gradient
-                before = get(parent)
-                grads[parent] = contribution if before is None else before + contribution
+                before = parent.grad
+                parent.grad = contribution if before is None else before + contribution
     finally:
         if create_graph:
             mode.grad_enabled = previous
-    return grads

@@ -46,7 +46,7 @@ class Value:
     __array_ufunc__ = None
 
     def __init__(self, data: Number, name: str | None = None) -> None:
-        if not isinstance(data, Real):
+        if type(data) is not float and not isinstance(data, Real):  # the ABC check is slow
             raise TypeError(
                 f"Value() needs a real number, got {data!r} of type {type(data).__name__}"
             )
@@ -72,10 +72,9 @@ class Value:
         contribution. With `create_graph=True` the gradients are `Value`s built from the
         derivative rules, so they can be differentiated again.
         """
-        from .graph import backpropagate
+        from .graph import accumulate
 
-        for node, gradient in backpropagate(self, create_graph=create_graph).items():
-            node.grad = gradient if _is_zero(node.grad) else node.grad + gradient
+        accumulate(self, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         """Reset the gradient of every node in this value's graph to 0."""
@@ -113,28 +112,32 @@ class Value:
     # --- arithmetic ----------------------------------------------------------------------
 
     def __add__(self, other: Operand) -> Value:
-        other = _operand(other, "+")
+        if type(other) is not Value:
+            other = _operand(other, "+")
         return _record(ADD, self.data + other.data, self, other)
 
     def __radd__(self, other: Number) -> Value:
         return _operand(other, "+") + self
 
     def __sub__(self, other: Operand) -> Value:
-        other = _operand(other, "-")
+        if type(other) is not Value:
+            other = _operand(other, "-")
         return _record(SUB, self.data - other.data, self, other)
 
     def __rsub__(self, other: Number) -> Value:
         return _operand(other, "-") - self
 
     def __mul__(self, other: Operand) -> Value:
-        other = _operand(other, "*")
+        if type(other) is not Value:
+            other = _operand(other, "*")
         return _record(MUL, self.data * other.data, self, other)
 
     def __rmul__(self, other: Number) -> Value:
         return _operand(other, "*") * self
 
     def __truediv__(self, other: Operand) -> Value:
-        other = _operand(other, "/")
+        if type(other) is not Value:
+            other = _operand(other, "/")
         if other.data == 0.0:
             raise ZeroDivisionError(f"division by zero: {self.data!r} / {other.data!r}")
         return _record(DIV, self.data / other.data, self, other)
@@ -295,13 +298,16 @@ def _operand(x: Operand, op: str) -> Value:
     """`x` as a Value: numbers become constant leaves; anything else is refused."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, Real):
+    if type(x) is float or type(x) is int or isinstance(x, Real):  # the ABC check is slow
         return _leaf(float(x))
     raise TypeError(f"{op}: cannot combine a Value with {x!r} of type {type(x).__name__}")
 
 
+_new = object.__new__
+
+
 def _leaf(data: float) -> Value:
-    node = object.__new__(Value)
+    node = _new(Value)
     node.data = data
     node.grad = 0.0
     node.parents = ()
@@ -312,12 +318,28 @@ def _leaf(data: float) -> Value:
 
 
 def _record(op: Op, data: float, *parents: Value) -> Value:
-    """The node `op(*parents) = data`, with its local derivatives (a leaf under no_grad)."""
-    node = _leaf(data)
+    """The node `op(*parents) = data`, with its local derivatives (a leaf under no_grad).
+
+    This runs once per operation, so it fills the node in place and spells out the usual
+    arities rather than building a list of the parents' data for a star call.
+    """
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.name = None
     if mode.grad_enabled:
         node.parents = parents
-        node.local_grads = op.derivative(*[p.data for p in parents], data)
+        if len(parents) == 2:
+            a, b = parents
+            node.local_grads = op.derivative(a.data, b.data, data)
+        elif len(parents) == 1:
+            node.local_grads = op.derivative(parents[0].data, data)
+        else:
+            node.local_grads = op.derivative(*[p.data for p in parents], data)
         node.op = op
+    else:
+        node.parents = node.local_grads = ()
+        node.op = ""
     if mode.detect_anomaly:
         from .anomaly import check_forward
 
