@@ -28,7 +28,9 @@ def make_moons(
     return _finish([*outer, *inner], [0] * len(outer) + [1] * len(inner), noise, rng)
 
 
-def make_xor(n: int = 4, noise: float = 0.0, seed: int | None = 0) -> tuple[list[Sample], list[int]]:
+def make_xor(
+    n: int = 4, noise: float = 0.0, seed: int | None = 0
+) -> tuple[list[Sample], list[int]]:
     """The corners of the unit square in truth-table order (repeated up to `n`), labelled
     x1 XOR x2: the classic problem no single neuron can solve."""
     rng = _rng(n, noise, seed, "make_xor")
@@ -60,7 +62,9 @@ def batches(
     smaller; `None` means one batch of everything), in a shuffled order if `shuffle`."""
     if len(X) != len(y):
         raise ValueError(f"batches: {len(X)} samples but {len(y)} targets")
-    size = len(X) if batch_size is None else _validate.positive_int(batch_size, "batch_size", "batches")
+    if batch_size is not None:
+        _validate.positive_int(batch_size, "batch_size", "batches")
+    size = batch_size or max(len(X), 1)
     order = list(range(len(X)))
     if shuffle:
         random.Random(seed).shuffle(order)

@@ -71,7 +71,9 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
     else:
         p = _targets(target, len(z), "cross_entropy")
         if min(p) < 0 or abs(sum(p) - 1) > 1e-9:
-            raise ValueError(f"cross_entropy: target must be a class index or a distribution, got {target!r}")
+            raise ValueError(
+                f"cross_entropy: target must be a class index or a distribution, got {target!r}"
+            )
     m = max(zk.data for zk in z)
     log_sum_exp = m + _sum([(zk - m).exp() for zk in z]).log()
     return log_sum_exp - _sum([pk * zk for pk, zk in zip(p, z) if pk])

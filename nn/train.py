@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Callable, Optional
+from typing import Callable
 
 from tqdm.auto import tqdm
 
@@ -74,8 +74,10 @@ def fit(
                 hits += sum(correct([o.data for o in out], t) for out, t in zip(outputs, yb))
         history["loss"].append(total_loss / len(X))
         history["accuracy"].append(None if correct is None else hits / len(X))
-        bar.set_postfix(loss=f"{history['loss'][-1]:.4g}",
-                        acc="-" if correct is None else f"{history['accuracy'][-1]:.3f}")
+        postfix = {"loss": f"{history['loss'][-1]:.4g}"}
+        if correct is not None:
+            postfix["acc"] = f"{history['accuracy'][-1]:.3f}"
+        bar.set_postfix(postfix)
     return history
 
 
@@ -88,7 +90,7 @@ def accuracy(model: Module, X: Sequence, y: Sequence, loss: Loss) -> float | Non
         return sum(correct([o.data for o in model(x)], t) for x, t in zip(X, y)) / len(X)
 
 
-def classifier(loss: Loss, y: Sequence) -> Optional[Classifier]:
+def classifier(loss: Loss, y: Sequence) -> Classifier | None:
     """How to tell whether outputs classify a target correctly, read from the loss:
 
     - `cross_entropy`: the largest output is the target class;
