@@ -33,7 +33,10 @@ class Layer(Module):
         return len(self.neurons[0].w)
 
     def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        """Every neuron's output. Numbers become input nodes x1, x2, … once, shared by all the
+        neurons, so the graph shows one a_k^(l-1) feeding each neuron (not a copy per neuron)."""
         _validate.inputs(x, self.nin, "Layer")
+        x = [xk if isinstance(xk, Value) else Value(xk, name=f"x{k}") for k, xk in enumerate(x, 1)]
         return [neuron(x) for neuron in self.neurons]
 
     def __repr__(self) -> str:

@@ -92,6 +92,25 @@ def test_activation_is_applied_with_the_engine_and_linear_adds_no_node(activatio
         assert a.data == getattr(Value(z.data), activation)().data
 
 
+def test_a_layer_feeds_one_shared_input_node_to_all_its_neurons():
+    layer = nn.Layer(3, 4, activation="linear", seed=0)
+    outputs = layer([0.5, -1.0, 2.0])
+    for k in range(3):
+        inputs = {
+            id(node) for z in outputs for node in _ancestors(z)
+            if node.name == f"x{k + 1}"
+        }
+        assert len(inputs) == 1  # one x_k node, read by every neuron
+    x = Value(0.5, name="mine")
+    assert _ancestors(layer([x, 1.0, 2.0])[0]).count(x) == 1  # a Value input is used as it is
+
+
+def _ancestors(root: Value) -> list[Value]:
+    from autodiff import topological_order
+
+    return topological_order(root)
+
+
 def test_per_layer_activations():
     mlp = nn.MLP(2, [3, 3, 1], activation=["relu", "sigmoid"], output_activation="tanh")
     assert mlp.activations == [layer.activation for layer in mlp.layers] == [
