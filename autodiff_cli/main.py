@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import graph_command
+from . import check, demo, graph_command
 from .errors import CommandError
 
 
@@ -15,7 +15,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Differentiate, draw and check computation graphs with the autodiff engine.",
     )
     commands = parser.add_subparsers(metavar="COMMAND", required=True)
+    demo.add_parser(commands)
     graph_command.add_parser(commands)
+    check.add_parser(commands)
     return parser
 
 

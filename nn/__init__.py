@@ -5,7 +5,7 @@ Backpropagation is not written here: a model's loss is an ordinary expression gr
 only to check the engine against.
 """
 
-from . import data, losses, reference
+from . import data, losses, plot, reference
 from .layer import Layer
 from .mlp import MLP
 from .module import Module
@@ -28,6 +28,7 @@ __all__ = [
     "fit",
     "load",
     "losses",
+    "plot",
     "reference",
     "save",
 ]

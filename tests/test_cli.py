@@ -101,3 +101,46 @@ def test_console_script_is_installed_and_refuses_without_a_traceback(tmp_path):
     )
     assert hostile.returncode == 2 and "Traceback" not in hostile.stderr
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_demo_trains_and_writes_its_pictures(capsys, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    status, out, err = run(capsys, "demo", "--out", str(tmp_path / "pictures"), "--steps", "300")
+    assert status == 0
+    accuracy = float(out.split("accuracy ")[1].split("%")[0])
+    assert accuracy >= 97.0
+    svg = ET.parse(tmp_path / "pictures" / "neuron.svg").getroot()
+    text = "".join(svg.itertext())
+    assert "a₁⁽¹⁾" in text and "w₁₁⁽¹⁾" in text and "b₁⁽¹⁾" in text
+    assert (tmp_path / "pictures" / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert str(tmp_path / "pictures" / "neuron.svg") in out
+    assert "fit" in err  # the progress bar
+
+
+def test_demo_refuses_a_bad_step_count(capsys, tmp_path):
+    status, _, err = run(capsys, "demo", "--out", str(tmp_path), "--steps", "0")
+    assert status == 2 and "--steps" in err
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_check_agrees_on_random_networks(capsys, seed):
+    status, out, _ = run(capsys, "check", "--seed", str(seed))
+    assert status == 0 and "passed" in out and "FAIL" not in out
+    assert out.count(" ok") >= 2  # at least one weight and one bias
+
+
+def test_check_exits_1_when_the_reference_disagrees(capsys, monkeypatch):
+    import nn.reference
+
+    real = nn.reference.gradients
+
+    def wrong(mlp, x, y):
+        grads = real(mlp, x, y)
+        name = next(iter(grads))
+        grads[name] *= 1 + 1e-6
+        return grads
+
+    monkeypatch.setattr(nn.reference, "gradients", wrong)
+    status, out, _ = run(capsys, "check", "--seed", "1")
+    assert status == 1 and "FAIL" in out

@@ -1,0 +1,87 @@
+"""`autodiff demo`: train a small network on two moons, then draw a neuron and the boundary."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import nn
+from autodiff import draw_graph
+
+from .errors import CommandError
+
+SAMPLES = 100
+BATCH_SIZE = 10
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "demo",
+        help="train an MLP on two moons and write a neuron's graph and the decision boundary",
+        description=(
+            f"Train MLP(2, [16, 16, 1]) on {SAMPLES} two-moons points with SGD (batches of "
+            f"{BATCH_SIZE}, binary cross-entropy), print the final loss and accuracy, and "
+            "write the graph of one neuron (SVG) and the decision boundary (PNG)."
+        ),
+    )
+    parser.add_argument("--out", type=Path, default=Path("autodiff-demo"), metavar="DIR",
+                        help="where to write the pictures (default: ./autodiff-demo)")
+    parser.add_argument("--steps", type=int, default=300, metavar="N",
+                        help="optimizer steps (default: 300)")
+    parser.add_argument("--seed", type=int, default=0, metavar="S",
+                        help="seed of the data and the initial weights (default: 0)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.steps < 1:
+        raise CommandError(f"--steps must be at least 1, got {args.steps}")
+    try:
+        from nn.plot import plot_decision_boundary, plot_history
+    except ImportError as error:
+        raise CommandError(str(error)) from None
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(f"cannot create {args.out}: {error}") from None
+
+    X, y = nn.data.make_moons(SAMPLES, seed=args.seed)
+    model = nn.MLP(2, [16, 16, 1], seed=args.seed)
+    loss = nn.losses.binary_cross_entropy
+    epochs = math.ceil(args.steps / math.ceil(SAMPLES / BATCH_SIZE))
+    print(f"training {model} on {SAMPLES} two-moons points for {epochs} epochs")
+    optimizer = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    history = nn.fit(model, X, y, loss, optimizer, epochs, batch_size=BATCH_SIZE, seed=args.seed)
+    final_loss = nn.batch_loss([model(x) for x in X], y, loss).data
+    print(f"final loss {final_loss:.4f}, accuracy {nn.accuracy(model, X, y, loss):.1%}")
+
+    neuron_svg = args.out / "neuron.svg"
+    neuron_svg.write_bytes(_neuron_graph(model, X[0], y[0], loss).pipe(format="svg"))
+    boundary_png = args.out / "decision_boundary.png"
+    _save_training_figure(model, X, y, history, boundary_png, plot_history, plot_decision_boundary)
+    print(f"wrote {neuron_svg} (neuron 1 of layer 1 on the first sample, with ∂loss/∂node)")
+    print(f"wrote {boundary_png} (loss curve and decision boundary)")
+    return 0
+
+
+def _neuron_graph(model: nn.MLP, x, target, loss):
+    """The first neuron of the first layer, its gradients those of the whole sample's loss."""
+    hidden = model.layers[0](x)
+    out = hidden
+    for layer in model.layers[1:]:
+        out = layer(out)
+    model.zero_grad()
+    loss(out, target).backward()
+    hidden[0].name = "a₁⁽¹⁾"
+    return draw_graph(hidden[0])
+
+
+def _save_training_figure(model, X, y, history, path, plot_history, plot_decision_boundary):
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(10, 4.2), layout="constrained")
+    left, right = figure.subplots(1, 2)
+    plot_history(history, ax=left)
+    plot_decision_boundary(model, X, y, ax=right)
+    figure.savefig(path, dpi=120)
