@@ -1,0 +1,370 @@
+"""Side-by-side benchmarks: autodiff against micrograd 0.1.0 (and PyTorch 0-d tensors if installed).
+
+    python benchmarks/run.py            # full run, about two minutes
+    python benchmarks/run.py --quick    # fewer repetitions, for a smoke check
+
+Every engine runs the same program in the same process, in alternating rounds, so machine noise
+hits them alike; the table shows medians and ratios to micrograd. The one exception is the
+training step "as users run it": each engine runs it in fresh processes with default settings,
+because micrograd's cost there is its garbage collector, which depends on the process's history.
+These are scripts, not tests: nothing here asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import random
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+
+SIZES = [16, 16, 1]
+POINTS = 100
+GRAPH_NODES = 100_000
+LR = 0.1
+LADDER = [10**k * m for k in range(2, 6) for m in (1, 2, 5)] + [10**6]
+
+
+# --- the engines, behind one small interface ----------------------------------------------
+
+
+class ScalarMLP:
+    """micrograd's MLP (relu hidden layers, linear output) written against any scalar type."""
+
+    def __init__(self, scalar, nin: int, nouts: list[int], seed: int) -> None:
+        rng = random.Random(seed)
+        sizes = [nin] + nouts
+        self.layers = [
+            [([scalar(rng.uniform(-1, 1)) for _ in range(n_in)], scalar(0.0)) for _ in range(n_out)]
+            for n_in, n_out in zip(sizes, sizes[1:])
+        ]
+
+    def __call__(self, x):
+        for i, layer in enumerate(self.layers):
+            x = [sum((wi * xi for wi, xi in zip(w, x)), b) for w, b in layer]
+            if i < len(self.layers) - 1:
+                x = [a.relu() for a in x]
+        return x[0]
+
+    def parameters(self):
+        return [p for layer in self.layers for w, b in layer for p in w + [b]]
+
+
+class Autodiff:
+    """As its users run it: nn.MLP, nn.losses.hinge and nn.SGD."""
+
+    name = "autodiff"
+    model_name = "nn.MLP, hinge, SGD"
+
+    def __init__(self) -> None:
+        from autodiff import Value, no_grad
+        from nn import MLP, SGD
+        from nn.losses import hinge
+
+        self.Value, self.no_grad = Value, no_grad
+        self.model = MLP(2, SIZES, activation="relu", output_activation="linear", seed=0)
+        self.sample_loss = lambda x, yi: hinge(self.model(x), yi)
+        self.params = self.model.parameters()
+        optimizer = SGD(self.params, lr=LR)
+        self.zero_grad, self.update = optimizer.zero_grad, optimizer.step
+
+
+class Micrograd:
+    """As its users run it: micrograd.nn.MLP and the loop of micrograd's demo notebook."""
+
+    name = "micrograd"
+    model_name = "micrograd.nn.MLP, demo loop"
+
+    def __init__(self) -> None:
+        from micrograd.engine import Value
+        from micrograd.nn import MLP
+
+        random.seed(0)
+        self.Value, self.model = Value, MLP(2, SIZES)
+        self.sample_loss = lambda x, yi: (1 + -yi * self.model(x)).relu()
+        self.params = self.model.parameters()
+        self.zero_grad, self.update = self.model.zero_grad, sgd(self.params)
+
+
+class Torch:
+    """PyTorch on 0-d float64 tensors, one thread: ScalarMLP and micrograd's loop."""
+
+    name = "torch"
+    model_name = "ScalarMLP, demo loop"
+
+    def __init__(self) -> None:
+        import torch
+
+        torch.set_num_threads(1)
+        self.Value = lambda x: torch.tensor(float(x), dtype=torch.float64, requires_grad=True)
+        self.no_grad = torch.no_grad
+        self.model = ScalarMLP(self.Value, 2, SIZES, seed=0)
+        self.sample_loss = lambda x, yi: (1 + -yi * self.model(x)).relu()
+        self.params = self.model.parameters()
+        self.update = sgd(self.params)
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+
+def sgd(params, lr: float = LR):
+    """micrograd's update, for the engines that bring no optimizer."""
+
+    def update() -> None:
+        for p in params:
+            p.data -= lr * p.grad
+
+    return update
+
+
+ENGINES = {e.name: e for e in (Autodiff, Micrograd, Torch)}
+
+
+def available() -> list:
+    engines = []
+    for cls in ENGINES.values():
+        try:
+            engines.append(cls())
+        except ImportError:
+            print(f"({cls.name} is not installed: skipped)")
+    return engines
+
+
+# --- the work -------------------------------------------------------------------------------
+
+
+def moons(n: int = POINTS, noise: float = 0.1, seed: int = 0):
+    """scikit-learn's make_moons, without scikit-learn: two interleaved half circles, labels ±1."""
+    rng = random.Random(seed)
+    X, y = [], []
+    for i in range(n):
+        t = math.pi * (i // 2) / (n // 2 - 1)
+        outer = i % 2 == 0
+        x0, x1 = (math.cos(t), math.sin(t)) if outer else (1 - math.cos(t), 0.5 - math.sin(t))
+        X.append([x0 + rng.gauss(0, noise), x1 + rng.gauss(0, noise)])
+        y.append(1.0 if outer else -1.0)
+    return X, y
+
+
+def train_step(engine, X, y) -> None:
+    """micrograd's demo step: forward, mean hinge loss + 1e-4 L2, backward, SGD."""
+    losses = [engine.sample_loss(x, yi) for x, yi in zip(X, y)]
+    loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in engine.params)
+    engine.zero_grad()
+    loss.backward()
+    engine.update()
+
+
+def wide(Value, nodes: int):
+    """Σ x_i·y_i summed as a balanced tree: four nodes per term, depth log n."""
+    rng = random.Random(1)
+    level = [Value(rng.random()) * Value(rng.random()) for _ in range(nodes // 4)]
+    while len(level) > 1:
+        level = [a + b for a, b in zip(level[::2], level[1::2])] + level[len(level) & ~1 :]
+    return level[0]
+
+
+def chain(Value, nodes: int):
+    """v ← v·0.5 + 0.5, repeated: four nodes per step (two constants), as deep as it is long."""
+    v = Value(0.3)
+    for _ in range(nodes // 4):
+        v = v * 0.5 + 0.5
+    return v
+
+
+def count_nodes(root) -> int:
+    """Distinct nodes reachable from root (via micrograd's `_prev`, which autodiff also has)."""
+    seen, stack = {root}, [root]
+    while stack:
+        for parent in stack.pop()._prev:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return len(seen)
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def timed(f, *args) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = f(*args)
+    return time.perf_counter() - start, result
+
+
+def rounds(engines, n: int, measure) -> dict[str, list[float]]:
+    """`measure(engine)` n times per engine, alternating engines, collector off while timing."""
+    samples = {e.name: [] for e in engines}
+    for _ in range(n):
+        for engine in engines:
+            gc.collect()
+            gc.disable()
+            try:
+                samples[engine.name].append(measure(engine))
+            finally:
+                gc.enable()
+    gc.collect()
+    return samples
+
+
+def child_train(name: str, steps: int) -> None:
+    """In a fresh process with default settings: seconds per training step, averaged over steps
+    so that collections triggered in one step and paid in another are all counted."""
+    engine = ENGINES[name]()
+    X, y = moons()
+    seconds, _ = timed(lambda: [train_step(engine, X, y) for _ in range(steps)])
+    print(json.dumps(seconds / steps))
+
+
+def child_deepest(name: str) -> None:
+    """Differentiate relu chains of growing depth, printing each depth that works."""
+    engine = ENGINES[name]()
+    for depth in LADDER:
+        x = v = engine.Value(1.0)
+        for _ in range(depth):
+            v = v.relu()
+        try:
+            v.backward()
+        except RecursionError:
+            return
+        assert float(x.grad) == 1.0
+        del x, v
+        print(depth, flush=True)
+
+
+def child(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def fresh_process_steps(engines, n: int, steps: int) -> dict[str, list[float]]:
+    samples = {e.name: [] for e in engines}
+    for _ in range(n):
+        for engine in engines:
+            done = child("train", engine.name, str(steps))
+            samples[engine.name].append(json.loads(done.stdout))
+    return samples
+
+
+def deepest(engine) -> int:
+    done = child("deepest", engine.name)
+    return max(map(int, done.stdout.split()), default=0)
+
+
+def bytes_per_node(engine) -> float:
+    """Memory held by a differentiated 10^5-node graph, per node (tracemalloc: Python heap only)."""
+    gc.collect()
+    tracemalloc.start()
+    root = wide(engine.Value, GRAPH_NODES)
+    root.backward()
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return held / GRAPH_NODES
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def add(self, metric: str, samples: dict, unit: str) -> None:
+        """One row per engine: the median, and how it compares with micrograd's median."""
+        medians = {name: statistics.median(s) for name, s in samples.items()}
+        base = medians.get("micrograd")
+        for name, m in medians.items():
+            if name == "micrograd" or base is None:
+                ratio = ""
+            elif unit == "B":
+                ratio = f"{m / base:.2f}× the bytes"
+            elif unit == "":
+                ratio = f"{m / base:.0f}× deeper"
+            else:
+                speedup = base / m if unit == "ms" else m / base
+                ratio = f"{speedup:.1f}× faster" if speedup >= 1 else f"{1 / speedup:.1f}× slower"
+            self.rows.append((metric, name, show(m, unit), ratio))
+
+    def print(self) -> None:
+        header = ("benchmark", "engine", "median", "vs micrograd")
+        widths = [max(len(r[i]) for r in self.rows + [header]) for i in range(4)]
+        line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
+        print(line(header))
+        print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        for row in self.rows:
+            print(line(row))
+
+
+def show(value: float, unit: str) -> str:
+    if unit == "ms":
+        return f"{value * 1e3:.1f} ms"
+    if unit == "nodes/s":
+        return f"{value / 1e6:.2f} M nodes/s"
+    if unit == "B":
+        return f"{value:.0f} B/node"
+    return f"{value:,.0f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, name, *rest = args.child
+        if kind == "train":
+            child_train(name, int(rest[0]))
+        else:
+            child_deepest(name)
+        return
+
+    repeats, processes, steps = (3, 3, 2) if args.quick else (7, 7, 3)
+    engines = available()
+    ours = engines[0]
+    print(f"Python {sys.version.split()[0]}; " + "; ".join(f"{e.name}: {e.model_name}" for e in engines))
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), GRAPH_NODES))  # micrograd's recursive sort
+    table = Table()
+    X, y = moons()
+
+    fresh = fresh_process_steps(engines, processes, steps)
+    table.add("training step, fresh process (as users run it)", fresh, "ms")
+    step = lambda e: timed(train_step, e, X, y)[0]
+    rounds(engines, 1, step)  # warm up
+    table.add("training step, collector off", rounds(engines, repeats, step), "ms")
+
+    for build in (wide, chain):
+        nodes = count_nodes(build(ours.Value, GRAPH_NODES))
+        backward = {e.name: [] for e in engines}
+
+        def measure(engine):
+            seconds, root = timed(build, engine.Value, GRAPH_NODES)
+            backward[engine.name].append(nodes / timed(root.backward)[0])
+            return nodes / seconds
+
+        forward = rounds(engines, repeats, measure)
+        table.add(f"{build.__name__} graph forward ({nodes:,} nodes)", forward, "nodes/s")
+        table.add(f"{build.__name__} graph backward", backward, "nodes/s")
+        ratio = statistics.median(forward[ours.name]) / statistics.median(backward[ours.name])
+        table.rows.append((f"{build.__name__} graph: backward time ÷ forward time", ours.name, f"{ratio:.2f}", ""))
+
+    light = [e for e in engines if e.name != "torch"]  # tracemalloc sees only Python's heap
+    table.add("bytes per node, 10^5-node graph", {e.name: [bytes_per_node(e)] for e in light}, "B")
+    table.add("deepest relu chain differentiated", {e.name: [deepest(e)] for e in engines}, "")
+
+    forward = lambda e: timed(lambda: [e.model(x) for x in X])[0]
+    recording = statistics.median(rounds([ours], repeats, forward)[ours.name])
+    with ours.no_grad():
+        inference = statistics.median(rounds([ours], repeats, forward)[ours.name])
+    table.rows.append(("MLP forward on 100 points under no_grad", ours.name, show(inference, "ms"), f"{recording / inference:.1f}× faster than recording"))
+    table.print()
+
+
+if __name__ == "__main__":
+    main()
