@@ -1,0 +1,39 @@
+"""The README's Quickstart and examples are what a new user runs first: hold them true."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def code_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, re.S)
+
+
+def test_quickstart_is_two_one_line_commands_demo_then_tests():
+    quickstart = README.split("## Quickstart", 1)[1]
+    first_block = re.search(r"```\w*\n(.*?)```", quickstart, re.S).group(1)
+    demo, tests = first_block.strip().splitlines()
+    assert "autodiff demo" in demo and "pytest" in tests
+    assert ".ci/run" not in tests and "'.[dev]'" in tests
+
+
+def test_ci_runs_the_readmes_test_command():
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
+    tests = README.split("## Quickstart", 1)[1].split("```")[1].strip().splitlines()[-1]
+    for step in tests.split(" && "):
+        assert step in ci, step
+
+
+def test_every_python_example_runs_and_prints_what_the_readme_says(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for block in code_blocks("python"):
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            exec(compile(block, "README.md", "exec"), {})
+        shown = [line[2:] for line in block.splitlines() if line.startswith("# ∂")]
+        assert shown == [line for line in printed.getvalue().splitlines() if line.startswith("∂")]
