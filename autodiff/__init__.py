@@ -16,7 +16,7 @@ from .render import draw_graph
 from .report import GradcheckError, Report
 from .stepper import step_through, write_step_svgs
 from .steps import Step, backward_steps
-from .value import Op, Value
+from .value import Op, Value, weighted_sum
 
 __all__ = [
     "AnomalyError",
@@ -40,5 +40,6 @@ __all__ = [
     "testing",
     "topological_order",
     "value_and_grad",
+    "weighted_sum",
     "write_step_svgs",
 ]

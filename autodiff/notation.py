@@ -85,6 +85,10 @@ def expression(node: Value, names: dict[Value, str]) -> str:
         if re.fullmatch(r"-?\d+", exponent):
             return args[0] + exponent.translate(_SUP)
         return f"{args[0]}^{exponent}"
+    if op == "weighted_sum":  # w₁·x1 + w₂·x2 + b, the middle elided past three terms
+        terms = [f"{w}·{x}" for w, x in zip(args[0:-1:2], args[1:-1:2])]
+        shown = terms if len(terms) <= 3 else [terms[0], "…", terms[-1]]
+        return " + ".join([*shown, args[-1]])
     if op == "neg":
         return f"−{args[0]}"
     if op == "abs":

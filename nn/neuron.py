@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from autodiff import Value
+from autodiff import Value, weighted_sum
 
 from . import _validate
 from .activations import activate, check_activation, init_limit
@@ -33,9 +33,10 @@ class Neuron(Module):
         self.name_parameters()
 
     def weighted_input(self, x: Sequence[Value | float]) -> Value:
-        """z = b + Σ_k w_k x_k: the one place a neuron's forward pass is built."""
+        """z = Σ_k w_k x_k + b: the one place a neuron's forward pass is built, as one node
+        of the engine whose edges carry ∂z/∂w_k = x_k and ∂z/∂x_k = w_k."""
         _validate.inputs(x, len(self.w), "Neuron")
-        return sum((wk * xk for wk, xk in zip(self.w, x)), self.b)
+        return weighted_sum(self.w, x, self.b)
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         return activate(self.weighted_input(x), self.activation)

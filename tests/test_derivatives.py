@@ -153,3 +153,28 @@ def test_kinks_take_the_conventional_subgradient():
         x = Value(0.0)
         UNARY[op][0](x).backward()
         assert x.grad == 0.0
+
+
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_weighted_sum_matches_sympy_to_second_order(n):
+    from autodiff import weighted_sum
+
+    ws = sp.symbols(f"w0:{n}")
+    xs = sp.symbols(f"x0:{n}")
+    b = sp.Symbol("b")
+    variables = [*ws, *xs, b]
+    symbolic = sp.tanh(sum((w * x for w, x in zip(ws, xs)), 0) + b) ** 2
+    point = [0.3 * (i + 1) * (-1) ** i for i in range(len(variables))]
+
+    def f(*args):
+        return weighted_sum(args[:n], args[n : 2 * n], args[-1]).tanh() ** 2
+
+    everything = tuple(range(len(variables)))
+    g = grad(f, argnums=everything)(*point)
+    h = hessian(f, argnums=everything)(*point)
+    at = dict(zip(variables, point))
+    for i, u in enumerate(variables):
+        assert close(g[i], float(sp.diff(symbolic, u).subs(at)), rel=1e-12, abs_=1e-14)
+        for j, v in enumerate(variables):
+            expected = float(sp.diff(symbolic, u, v).subs(at))
+            assert close(h[i][j], expected, rel=1e-10, abs_=1e-13), (u, v)

@@ -86,9 +86,9 @@ def test_activation_is_applied_with_the_engine_and_linear_adds_no_node(activatio
     z = neuron.weighted_input([0.5, -0.25])
     a = neuron([0.5, -0.25])
     if activation == "linear":
-        assert a.op == "+" and a.data == z.data  # z itself: b + w·x
+        assert a.op == "weighted_sum" and a.data == z.data  # z itself: Σ w·x + b
     else:
-        assert a.op == activation and a.parents[0].op == "+"
+        assert a.op == activation and a.parents[0].op == "weighted_sum"
         assert a.data == getattr(Value(z.data), activation)().data
 
 

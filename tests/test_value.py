@@ -272,3 +272,38 @@ def test_polynomial_derivative_is_exact_to_rounding(coefficients, point):
     expected = sum(k * c * point ** (k - 1) for k, c in enumerate(coefficients) if k)
     scale = sum(abs(k * c * point ** (k - 1)) for k, c in enumerate(coefficients) if k)
     assert x.grad == pytest.approx(expected, abs=1e-12 * (1 + scale))
+
+
+def test_weighted_sum_is_one_node_carrying_the_seeds_partials():
+    from autodiff import weighted_sum
+
+    w1, w2, a1, a2, b = (Value(v, name=n) for v, n in
+                         [(0.5, "w1"), (-2.0, "w2"), (3.0, "a1"), (0.25, "a2"), (0.1, "b")])
+    z = weighted_sum([w1, w2], [a1, a2], b)
+    assert z.op == "weighted_sum" and z.parents == (w1, a1, w2, a2, b)
+    assert z.local_grads == (3.0, 0.5, 0.25, -2.0, 1.0)  # ∂z/∂w_k = a_k, ∂z/∂a_k = w_k, ∂z/∂b = 1
+    assert z.data == 0.1 + 0.5 * 3.0 + -2.0 * 0.25
+    z.backward()
+    assert (w1.grad, a1.grad, w2.grad, a2.grad, b.grad) == (3.0, 0.5, 0.25, -2.0, 1.0)
+
+
+def test_weighted_sum_takes_numbers_and_a_value_used_twice():
+    from autodiff import weighted_sum
+
+    x = Value(1.5)
+    z = weighted_sum([x, 2.0], [x, x])  # x·x + 2x, bias 0
+    z.backward()
+    assert z.data == 1.5 * 1.5 + 3.0 and x.grad == 2 * 1.5 + 2.0
+    with no_grad():
+        assert weighted_sum([x], [x], 1.0).parents == ()
+
+
+def test_weighted_sum_refuses_bad_input():
+    from autodiff import weighted_sum
+
+    with pytest.raises(ValueError, match="weighted_sum: 2 weights but 1 inputs"):
+        weighted_sum([1.0, 2.0], [Value(1.0)])
+    with pytest.raises(TypeError, match="weighted_sum.*'a'"):
+        weighted_sum([Value(1.0)], ["a"])
+    with pytest.raises(TypeError, match="weighted_sum.*None"):
+        weighted_sum([Value(1.0)], [1.0], None)
