@@ -15,10 +15,9 @@ import linecache
 import math
 import os
 import sys
-from contextlib import ContextDecorator
 from typing import Optional, Sequence
 
-from .mode import mode
+from .mode import Switch, mode
 from .value import Partial, Value, _data
 
 Site = tuple[str, int, str]  # file, line, function
@@ -37,22 +36,16 @@ class AnomalyError(FloatingPointError):
         self.site = site
 
 
-class detect_anomaly(ContextDecorator):
+class detect_anomaly(Switch):
     """Raise `AnomalyError` at the first NaN or infinity in a forward value, a local derivative
     or a backward gradient. Nests, restoring the previous state on exit; works as a decorator.
     Slow, and global to the interpreter like `no_grad`: meant for debugging.
     """
 
-    def _recreate_cm(self) -> detect_anomaly:
-        return type(self)()  # a fresh instance per decorated call, so nesting restores correctly
-
-    def __enter__(self) -> detect_anomaly:
-        self._previous = mode.detect_anomaly
-        mode.detect_anomaly = True
-        return self
+    switch, setting = "detect_anomaly", True
 
     def __exit__(self, *exc: object) -> None:
-        mode.detect_anomaly = self._previous
+        super().__exit__(*exc)
         if not self._previous:
             _sites.clear()
 

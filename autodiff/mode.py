@@ -1,4 +1,4 @@
-"""Global switches that change how operations are recorded: `no_grad`."""
+"""Global switches that change how operations are recorded: `no_grad` (and `detect_anomaly`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,26 @@ class _Mode:
 mode = _Mode()
 
 
-class no_grad(ContextDecorator):
+class Switch(ContextDecorator):
+    """Set one of `mode`'s switches for a block (or each call of a decorated function) and
+    restore its previous setting on the way out, so blocks nest."""
+
+    switch: str  # the attribute of `mode`
+    setting: bool
+
+    def _recreate_cm(self) -> Switch:
+        return type(self)()  # a fresh instance per decorated call, so nesting restores correctly
+
+    def __enter__(self) -> Switch:
+        self._previous = getattr(mode, self.switch)
+        setattr(mode, self.switch, self.setting)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(mode, self.switch, self._previous)
+
+
+class no_grad(Switch):
     """Compute values without recording the graph (inference, optimizer updates).
 
     Inside the block every result is a leaf: no parents, no local derivatives, nothing for
@@ -26,16 +45,7 @@ class no_grad(ContextDecorator):
     Not thread-local: the switch is global to the interpreter.
     """
 
-    def _recreate_cm(self) -> no_grad:
-        return type(self)()  # a fresh instance per decorated call, so nesting restores correctly
-
-    def __enter__(self) -> no_grad:
-        self._previous = mode.grad_enabled
-        mode.grad_enabled = False
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        mode.grad_enabled = self._previous
+    switch, setting = "grad_enabled", False
 
 
 def is_grad_enabled() -> bool:
