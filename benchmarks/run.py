@@ -74,6 +74,28 @@ class Autodiff:
         self.zero_grad, self.update = optimizer.zero_grad, optimizer.step
 
 
+class AutodiffOps:
+    """micrograd's own program (ScalarMLP, demo loop) unchanged on autodiff.Value: the engine's
+    binary operations alone, without nn's one-node neuron. Training rows only."""
+
+    name = "autodiff-ops"
+    model_name = "ScalarMLP, demo loop"
+    training_only = True
+
+    def __init__(self) -> None:
+        from autodiff import Value, no_grad
+
+        self.Value, self.no_grad = Value, no_grad
+        self.model = ScalarMLP(Value, 2, SIZES, seed=0)
+        self.sample_loss = lambda x, yi: (1 + -yi * self.model(x)).relu()
+        self.params = self.model.parameters()
+        self.update = sgd(self.params)
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = 0.0
+
+
 class Micrograd:
     """As its users run it: micrograd.nn.MLP and the loop of micrograd's demo notebook."""
 
@@ -123,7 +145,7 @@ def sgd(params, lr: float = LR):
     return update
 
 
-ENGINES = {e.name: e for e in (Autodiff, Micrograd, Torch)}
+ENGINES = {e.name: e for e in (Autodiff, AutodiffOps, Micrograd, Torch)}
 
 
 def available() -> list:
@@ -339,6 +361,7 @@ def main() -> None:
     rounds(engines, 1, step)  # warm up
     table.add("training step, collector off", rounds(engines, repeats, step), "ms")
 
+    engines = [e for e in engines if not getattr(e, "training_only", False)]
     for build in (wide, chain):
         nodes = count_nodes(build(ours.Value, GRAPH_NODES))
         backward = {e.name: [] for e in engines}
