@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+from .anomaly import check_backward
 from .graph import topological_order
+from .mode import mode
 from .notation import factor, node_names, number
 from .value import Value
 
@@ -108,6 +110,8 @@ def backward_steps(root: Value) -> Iterator[Step]:
         if not node.parents:
             continue
         gradient = totals[node]
+        if mode.detect_anomaly:
+            check_backward(node, node.local_grads, gradient)
         terms = []
         for parent, local in zip(node.parents, node.local_grads):
             contribution = local * gradient

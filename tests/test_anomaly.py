@@ -41,6 +41,18 @@ def test_the_infinite_derivative_of_sqrt_at_zero_is_caught_in_backward():
     assert "y = x.sqrt() * 3" in str(error)  # the source line itself
 
 
+def test_stepping_through_backward_checks_each_step_too():
+    from autodiff import backward_steps
+
+    with detect_anomaly():
+        x = Value(0.0)
+        y = x.sqrt() * 3
+        steps = backward_steps(y)
+        next(steps)  # the product: finite
+        with pytest.raises(AnomalyError, match="'sqrt' with respect to input 0 is inf"):
+            next(steps)
+
+
 def test_a_gradient_that_overflows_in_backward_is_caught():
     with detect_anomaly():
         a, b = Value(1e200), Value(1e-200)

@@ -87,7 +87,7 @@ def test_graph_refuses_bad_bindings(capsys, binding):
 
 
 def test_help_everywhere(capsys):
-    for argv in (["--help"], ["graph", "--help"]):
+    for argv in (["--help"], ["graph", "--help"], ["demo", "--help"], ["check", "--help"]):
         status, out, _ = run(capsys, *argv)
         assert status == 0 and "usage: autodiff" in out
 

@@ -90,6 +90,29 @@ def test_random_expressions_match_central_differences(tree, x, y):
     assert close(gy, ny, rel=1e-4, abs_=1e-5), (tree, gy, ny)
 
 
+@settings(max_examples=150)
+@given(trees, points, points)
+def test_random_expressions_second_derivatives_match_central_differences(tree, x, y):
+    """H[i][j] against second differences of f itself (not of the engine's gradient)."""
+    h = 1e-4
+    evaluate_or_reject(tree, x, y, margin=1e-2)
+    f = engine_function(tree)
+    engine = hessian(f, argnums=(0, 1))(x, y)
+
+    def at(a, b):
+        with no_grad():
+            return f(Value(a), Value(b)).data
+
+    try:
+        fxx = (at(x + h, y) - 2 * at(x, y) + at(x - h, y)) / h**2
+        fyy = (at(x, y + h) - 2 * at(x, y) + at(x, y - h)) / h**2
+        fxy = (at(x + h, y + h) - at(x + h, y - h) - at(x - h, y + h) + at(x - h, y - h)) / (4 * h * h)
+    except DOMAIN_ERRORS:
+        reject()
+    for computed, numeric in ((engine[0][0], fxx), (engine[1][1], fyy), (engine[0][1], fxy), (engine[1][0], fxy)):
+        assert close(computed, numeric, rel=1e-3, abs_=1e-4), (tree, computed, numeric)
+
+
 # --- each operation on its own, at fixed points, first and second order ------------------
 
 UNARY_POINTS = {
