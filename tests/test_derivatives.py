@@ -62,6 +62,16 @@ def test_random_expressions_match_sympy_to_second_order(tree, x, y):
             assert close(engine_hessian[i][j], second, rel=1e-6, abs_=1e-7), (tree, u, v)
 
 
+def numbers_only(f):
+    """f at plain numbers, recording nothing: what finite differences evaluate."""
+
+    def at(a: float, b: float) -> float:
+        with no_grad():
+            return f(Value(a), Value(b)).data
+
+    return at
+
+
 def engine_value_and_grad(f, x, y):
     a, b = Value(x), Value(y)
     out = f(a, b)
@@ -76,11 +86,7 @@ def test_random_expressions_match_central_differences(tree, x, y):
     evaluate_or_reject(tree, x, y, margin=1e-3)
     f = engine_function(tree)
     _, (gx, gy) = engine_value_and_grad(f, x, y)
-
-    def at(a, b):
-        with no_grad():
-            return f(Value(a), Value(b)).data
-
+    at = numbers_only(f)
     try:
         nx = (at(x + h, y) - at(x - h, y)) / (2 * h)
         ny = (at(x, y + h) - at(x, y - h)) / (2 * h)
@@ -98,11 +104,7 @@ def test_random_expressions_second_derivatives_match_central_differences(tree, x
     evaluate_or_reject(tree, x, y, margin=1e-2)
     f = engine_function(tree)
     engine = hessian(f, argnums=(0, 1))(x, y)
-
-    def at(a, b):
-        with no_grad():
-            return f(Value(a), Value(b)).data
-
+    at = numbers_only(f)
     try:
         fxx = (at(x + h, y) - 2 * at(x, y) + at(x - h, y)) / h**2
         fyy = (at(x, y + h) - 2 * at(x, y) + at(x, y - h)) / h**2
