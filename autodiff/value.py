@@ -326,10 +326,6 @@ def _power_of_value(base: Value, exponent: Value) -> Value:
 # --- making nodes -------------------------------------------------------------------------
 
 
-def _is_zero(gradient: Partial) -> bool:
-    return not isinstance(gradient, Value) and gradient == 0.0
-
-
 def _operand(x: Operand, op: str) -> Value:
     """`x` as a Value: numbers become constant leaves; anything else is refused."""
     if isinstance(x, Value):
