@@ -11,7 +11,7 @@ import math
 import re
 from typing import NamedTuple, Sequence
 
-from .value import Value
+from .value import Value, _data
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUP = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
@@ -98,8 +98,10 @@ def expression(node: Value, names: dict[Value, str]) -> str:
     return f"{_FUNCTIONS.get(op, op)}({', '.join(args)})"
 
 
-def number(x: float) -> str:
-    """`x` in at most 4 significant digits: 0.3333, 1.235e6, 2e-7, ∞, nan."""
+def number(x: float | Value) -> str:
+    """`x` in at most 4 significant digits: 0.3333, 1.235e6, 2e-7, ∞, nan. A `Value` (a
+    gradient built by `backward(create_graph=True)`) is shown by its data."""
+    x = _data(x)
     if math.isnan(x):
         return "nan"
     if math.isinf(x):

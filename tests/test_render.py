@@ -199,3 +199,13 @@ def test_every_operation_has_a_readable_expression():
     expected = ["x − y", "x ÷ y", "−x", "x³", "x⁻¹", "x^0.5", "x ^ y", "exp(x)", "log(x)",
                 "σ(x)", "ReLU(x)", "√x", "|x|"]
     assert [expression(v, {x: "x", y: "y"}) for v in made] == expected
+
+
+def test_gradients_that_are_graphs_are_drawn_by_their_value():
+    x = Value(1.5, name="x")
+    y = (x * x).sin()
+    y.backward(create_graph=True)  # x.grad is a Value: 2x·cos(x²)
+    text = "".join(ET.fromstring(draw_graph(y).pipe(format="svg")).itertext())
+    assert number(x.grad.data) in text
+    grad_graph = ET.fromstring(draw_graph(x.grad).pipe(format="svg"))  # the gradient's own graph
+    assert "cos" in "".join(grad_graph.itertext())
