@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import subprocess
 from pathlib import Path
 
 from autodiff import Value
@@ -80,5 +81,11 @@ def _draw(out: Value, path: Path) -> None:
             path.write_bytes(graph.pipe(format=suffix[1:]))
         else:
             raise CommandError(f"{path}: give the file an extension (.svg, .png or .dot)")
+    except subprocess.CalledProcessError as error:  # dot refused: its last line says why
+        stderr = error.stderr or ""
+        if isinstance(stderr, bytes):
+            stderr = stderr.decode(errors="replace")
+        reason = stderr.strip().splitlines()[-1:] or [f"exit status {error.returncode}"]
+        raise CommandError(f"cannot render {path}: {reason[0]}") from None
     except (OSError, RuntimeError, ValueError) as error:
         raise CommandError(f"cannot write {path}: {error}") from None

@@ -144,3 +144,21 @@ def test_check_exits_1_when_the_reference_disagrees(capsys, monkeypatch):
     monkeypatch.setattr(nn.reference, "gradients", wrong)
     status, out, _ = run(capsys, "check", "--seed", "1")
     assert status == 1 and "FAIL" in out
+
+
+@pytest.mark.parametrize("name", ["g.svg", "g.png", "g.dot"])
+def test_graph_draws_to_the_format_of_the_extension(capsys, tmp_path, name):
+    status, out, _ = run(capsys, "graph", "x * y + 1", "x=2", "y=3", "-o", str(tmp_path / name))
+    assert status == 0 and f"graph written to {tmp_path / name}" in out
+    written = (tmp_path / name).read_bytes()
+    assert {"g.svg": b"<svg", "g.png": b"\x89PNG", "g.dot": b"digraph"}[name] in written[:400]
+
+
+def test_graph_refuses_an_unrenderable_format_in_one_line(capsys, tmp_path):
+    from autodiff.dot import find_dot
+
+    status, _, err = run(capsys, "graph", "x * 2", "x=1", "-o", str(tmp_path / "g.pdf"))
+    if "graphviz-pure" not in find_dot():
+        assert status == 0  # a system Graphviz writes PDF
+        return
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "PDF" in err
