@@ -82,6 +82,9 @@ def agrees(x: float, reference: float, atol: float, rtol: float) -> bool:
     return abs(x - reference) <= atol + rtol * abs(reference)
 
 
+_DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+
 def central_difference(
     g: Callable[..., Sequence[float]], point: Sequence[float], i: int, eps: float
 ) -> list[float]:
@@ -92,7 +95,17 @@ def central_difference(
     for multiple, weight in _STENCIL:
         shifted = list(point)
         shifted[i] = x + multiple * h
-        terms = [weight * y for y in g(*shifted)]
+        try:
+            values = g(*shifted)
+        except _DOMAIN_ERRORS as error:
+            if type(error) not in _DOMAIN_ERRORS:  # e.g. AnomalyError: its own message
+                raise
+            raise type(error)(
+                f"the finite-difference stencil steps input {i} to {shifted[i]!r} "
+                f"({multiple:+g}·h from {x!r}, h = {h:.3g}), where f fails: {error}. Check at a "
+                "point farther from the edge of f's domain, or pass a smaller eps."
+            ) from error
+        terms = [weight * y for y in values]
         total = terms if total is None else [t + y for t, y in zip(total, terms)]
     return [t / (12.0 * h) for t in total]
 

@@ -116,3 +116,9 @@ def test_bad_arguments_are_refused():
         gradcheck(f, [1.0, "2"])
     with pytest.raises(ValueError, match="at least one"):
         gradcheck(f, [])
+
+
+def test_a_stencil_that_leaves_the_domain_says_so():
+    with pytest.raises(ValueError, match=r"stencil steps input 0 to -1\.99e-06 .*smaller eps") as error:
+        gradcheck(lambda x: x.sqrt(), [1e-8])
+    assert "sqrt(-1.99e-06)" in str(error.value)  # the engine's own message is kept
