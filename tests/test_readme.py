@@ -37,3 +37,13 @@ def test_every_python_example_runs_and_prints_what_the_readme_says(tmp_path, mon
             exec(compile(block, "README.md", "exec"), {})
         shown = [line[2:] for line in block.splitlines() if line.startswith("# ∂")]
         assert shown == [line for line in printed.getvalue().splitlines() if line.startswith("∂")]
+
+
+def test_the_readmes_pictures_exist_and_their_script_draws_them(tmp_path):
+    import runpy
+
+    root = Path(__file__).parent.parent
+    pictures = re.findall(r"!\[[^]]*\]\((docs/[^)]+)\)", README)
+    assert len(pictures) >= 2 and all((root / p).exists() for p in pictures)
+    runpy.run_path(str(root / "docs" / "pictures.py"))["main"](tmp_path)
+    assert {p.name for p in tmp_path.iterdir()} == {Path(p).name for p in pictures}
