@@ -17,7 +17,7 @@ import os
 import sys
 from typing import Optional, Sequence
 
-from .mode import Switch, mode
+from .mode import Switch
 from .value import Partial, Value, _data
 
 Site = tuple[str, int, str]  # file, line, function

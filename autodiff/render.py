@@ -190,7 +190,7 @@ def _edge(child: Value, local: float, show_local_grads: bool, progress: _Progres
 def _add_clusters(graph: Digraph, neurons: dict[tuple[int | None, int | None], Digraph]) -> None:
     """Each neuron's parameters boxed together, and a network's neurons boxed per layer."""
     layers: dict[int, Digraph] = {}
-    for (layer, neuron), cluster in sorted(neurons.items(), key=_by_position):
+    for (layer, _), cluster in sorted(neurons.items(), key=_by_position):
         if layer is None:
             graph.subgraph(cluster)
             continue
