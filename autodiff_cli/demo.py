@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nn
 from autodiff import draw_graph
+from nn.plot import plot_decision_boundary, plot_history
 
 from .errors import CommandError
 
@@ -38,9 +39,11 @@ def run(args: argparse.Namespace) -> int:
     if args.steps < 1:
         raise CommandError(f"--steps must be at least 1, got {args.steps}")
     try:
-        from nn.plot import plot_decision_boundary, plot_history
-    except ImportError as error:
-        raise CommandError(str(error)) from None
+        from matplotlib.figure import Figure
+    except ImportError:  # before training, so nobody waits for a picture that cannot be drawn
+        raise CommandError(
+            "the demo draws with matplotlib: pip install 'autodiff-scalar[demo]'"
+        ) from None
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -59,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
     neuron_svg = args.out / "neuron.svg"
     neuron_svg.write_bytes(_neuron_graph(model, X[0], y[0], loss).pipe(format="svg"))
     boundary_png = args.out / "decision_boundary.png"
-    _save_training_figure(model, X, y, history, boundary_png, plot_history, plot_decision_boundary)
+    figure = Figure(figsize=(10, 4.2), layout="constrained")
+    left, right = figure.subplots(1, 2)
+    plot_history(history, ax=left)
+    plot_decision_boundary(model, X, y, ax=right)
+    figure.savefig(boundary_png, dpi=120)
     print(f"wrote {neuron_svg} (neuron 1 of layer 1 on the first sample, with ∂loss/∂node)")
     print(f"wrote {boundary_png} (loss curve and decision boundary)")
     return 0
@@ -75,13 +82,3 @@ def _neuron_graph(model: nn.MLP, x, target, loss):
     loss(out, target).backward()
     hidden[0].name = "a₁⁽¹⁾"
     return draw_graph(hidden[0])
-
-
-def _save_training_figure(model, X, y, history, path, plot_history, plot_decision_boundary):
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(10, 4.2), layout="constrained")
-    left, right = figure.subplots(1, 2)
-    plot_history(history, ax=left)
-    plot_decision_boundary(model, X, y, ax=right)
-    figure.savefig(path, dpi=120)

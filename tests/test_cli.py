@@ -162,3 +162,18 @@ def test_graph_refuses_an_unrenderable_format_in_one_line(capsys, tmp_path):
         assert status == 0  # a system Graphviz writes PDF
         return
     assert status == 2 and len(err.strip().splitlines()) == 1 and "PDF" in err
+
+
+def test_demo_without_matplotlib_says_how_to_get_it_before_training(capsys, tmp_path, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    status, out, err = run(capsys, "demo", "--out", str(tmp_path))
+    assert status == 2 and "autodiff-scalar[demo]" in err and "training" not in out
