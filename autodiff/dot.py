@@ -49,6 +49,12 @@ def find_dot() -> str:
     )
 
 
+def stderr_text(error: graphviz.CalledProcessError) -> str:
+    """What the renderer wrote to stderr when it failed, as text (graphviz keeps bytes)."""
+    stderr = error.stderr or b""
+    return stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
+
+
 def _is_pure(executable: str) -> bool:
     return Path(executable).stem == PURE
 
@@ -67,9 +73,7 @@ def _using_found_dot(run: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return run(engine, format, *args, **kwargs)
         except graphviz.CalledProcessError as error:
-            stderr = error.stderr or b""
-            if isinstance(stderr, bytes):
-                stderr = stderr.decode(errors="replace")
+            stderr = stderr_text(error)
             if "not recognized" not in stderr:
                 raise
             raise graphviz.CalledProcessError(

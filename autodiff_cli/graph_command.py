@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from autodiff import Value
+from autodiff.dot import stderr_text
 
 from .expression import FUNCTIONS, ExpressionError, parse
 from .errors import CommandError
@@ -82,10 +83,7 @@ def _draw(out: Value, path: Path) -> None:
         else:
             raise CommandError(f"{path}: give the file an extension (.svg, .png or .dot)")
     except subprocess.CalledProcessError as error:  # dot refused: its last line says why
-        stderr = error.stderr or ""
-        if isinstance(stderr, bytes):
-            stderr = stderr.decode(errors="replace")
-        reason = stderr.strip().splitlines()[-1:] or [f"exit status {error.returncode}"]
+        reason = stderr_text(error).strip().splitlines()[-1:] or [f"exit status {error.returncode}"]
         raise CommandError(f"cannot render {path}: {reason[0]}") from None
     except (OSError, RuntimeError, ValueError) as error:
         raise CommandError(f"cannot write {path}: {error}") from None
