@@ -8,20 +8,21 @@ from . import testing
 from .anomaly import AnomalyError, detect_anomaly
 from .functional import grad, hessian, value_and_grad
 from .gradcheck import gradcheck
-from .graph import backpropagate, topological_order
-from .mode import is_grad_enabled, no_grad
+from .graph import backpropagate, local_derivatives, topological_order
+from .mode import enable_grad, is_grad_enabled, no_grad
 from .partials import check_partials
 from .primitive import primitive
-from .render import draw_graph
+from .render import draw_dot, draw_graph
 from .report import GradcheckError, Report
 from .stepper import step_through, write_step_svgs
 from .steps import Step, backward_steps
-from .value import Op, Value, weighted_sum
+from .value import PRIMITIVES, Primitive, Value, weighted_sum
 
 __all__ = [
     "AnomalyError",
     "GradcheckError",
-    "Op",
+    "PRIMITIVES",
+    "Primitive",
     "Report",
     "Step",
     "Value",
@@ -29,11 +30,14 @@ __all__ = [
     "backward_steps",
     "check_partials",
     "detect_anomaly",
+    "draw_dot",
     "draw_graph",
+    "enable_grad",
     "grad",
     "gradcheck",
     "hessian",
     "is_grad_enabled",
+    "local_derivatives",
     "no_grad",
     "primitive",
     "step_through",

@@ -2,11 +2,11 @@
 
 A NaN shows up far from its cause: one `inf * 0` and every gradient downstream is NaN. Under
 `detect_anomaly()` the engine checks each value it records (in `_record`) and each step of the
-chain rule (in `backpropagate`), and raises `AnomalyError` at the first non-finite number. While
-the mode is on, the file and line of the user's code that created each node are kept (in a
-side table, emptied when the outermost block exits), so an error in `backward` can point back
-at the forward code. When the mode is off the engine pays one flag check per node and keeps
-nothing.
+chain rule (in `graph.py`), and raises `AnomalyError` at the first non-finite number. While
+the mode is on, each node it records keeps the file and line of the user's code that created
+it (in the node's own attributes, so nothing is shared between threads), and an error in
+`backward` can point back at the forward code. When the mode is off the engine pays one flag
+check per node and keeps nothing. Like `no_grad`, the mode holds per thread and per task.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ import sys
 from typing import Optional, Sequence
 
 from .mode import Switch
-from .value import Partial, Value, _data
+from .value import Partial, Primitive, Value, _data
 
 Site = tuple[str, int, str]  # file, line, function
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_sites: dict[Value, Site] = {}  # where each recorded node was created, while the mode is on
 
 
 class AnomalyError(FloatingPointError):
@@ -39,29 +38,26 @@ class AnomalyError(FloatingPointError):
 class detect_anomaly(Switch):
     """Raise `AnomalyError` at the first NaN or infinity in a forward value, a local derivative
     or a backward gradient. Nests, restoring the previous state on exit; works as a decorator.
-    Slow, and global to the interpreter like `no_grad`: meant for debugging.
+    Slow, meant for debugging; per thread and per task, like `no_grad`.
     """
 
-    switch, setting = "detect_anomaly", True
-
-    def __exit__(self, *exc: object) -> None:
-        super().__exit__(*exc)
-        if not self._previous:
-            _sites.clear()
+    def changes(self) -> dict[str, object]:
+        return {"anomaly": True}
 
 
-def check_forward(op: str, node: Value, parents: Sequence[Value]) -> None:
+def check_forward(primitive: Primitive, node: Value, parents: Sequence[Value]) -> None:
     """For `_record`: remember where `node` was made; refuse a non-finite value."""
     site = _user_site()
     if node.parents:
-        _sites[node] = site
+        node._anomaly_site = site
     if not math.isfinite(node.data):
         inputs = [p.data for p in parents]
+        op = primitive.name
         raise _error(f"'{op}' produced {node.data} in the forward pass", op, inputs, site)
 
 
 def check_backward(node: Value, local_grads: Sequence[Partial], gradient: Partial) -> None:
-    """For `backpropagate`: refuse a non-finite gradient, local derivative or product."""
+    """For the chain rule: refuse a non-finite gradient, local derivative or product."""
     g = _data(gradient)
     for k, local in enumerate(local_grads):
         d = _data(local)
@@ -74,7 +70,8 @@ def check_backward(node: Value, local_grads: Sequence[Partial], gradient: Partia
         else:
             continue
         inputs = [p.data for p in node.parents]
-        raise _error(f"{problem} in the backward pass", node.op, inputs, _sites.get(node))
+        site = getattr(node, "_anomaly_site", None)
+        raise _error(f"{problem} in the backward pass", node.op, inputs, site)
 
 
 def _user_site() -> Optional[Site]:

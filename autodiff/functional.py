@@ -4,6 +4,8 @@ Each call differentiates with respect to fresh nodes of its own and never touche
 so transforms nest: inside another transform (or when given `Value`s) a transform builds its
 gradient as a graph (`create_graph`) and returns `Value`s that the outer one differentiates.
 That also keeps perturbations apart: `grad(lambda x: x * grad(lambda y: x + y)(1.0))(1.0)` is 1.
+A transform records what it needs whatever the caller's mode (inside `no_grad` too), as
+`torch.func` and JAX do; its nesting depth is per thread and per task, like the modes.
 """
 
 from __future__ import annotations
@@ -13,12 +15,18 @@ from numbers import Real
 from typing import Any, Callable, Sequence, Union
 
 from .graph import backpropagate
-from .value import IDENTITY, Partial, Value, _record
+from .mode import Switch, current
+from .value import IDENTITY, Partial, Value
 
 ArgNums = Union[int, Sequence[int]]
 Gradient = Union[Partial, tuple[Partial, ...]]
 
-_depth = 0  # how many transforms are currently evaluating their function
+
+class _transforming(Switch):
+    """While a transform evaluates its function: record, one level deeper."""
+
+    def changes(self) -> dict[str, object]:
+        return {"grad_enabled": True, "nested": current().nested + 1}
 
 
 def _argnums(argnums: ArgNums, nargs: int, transform: str) -> tuple[int, ...]:
@@ -34,7 +42,7 @@ def _argnums(argnums: ArgNums, nargs: int, transform: str) -> tuple[int, ...]:
 def _fresh(x: Any, transform: str, position: int) -> Value:
     """A new node to differentiate with respect to; linked to `x` when `x` is a `Value`."""
     if isinstance(x, Value):
-        return _record(IDENTITY, x.data, x)
+        return IDENTITY(x)
     if isinstance(x, Real):
         return Value(x)
     raise TypeError(
@@ -42,24 +50,24 @@ def _fresh(x: Any, transform: str, position: int) -> Value:
     )
 
 
-def _evaluate(f: Callable[..., Any], argnums: ArgNums, args: tuple, transform: str):
-    """Run `f` on fresh inputs; return (output, inputs, whether to build a graph)."""
-    global _depth
+def _evaluate(
+    f: Callable[..., Any], argnums: ArgNums, args: tuple, kwargs: dict, transform: str
+) -> tuple[Any, list[Value], bool]:
+    """Run `f` on fresh inputs (keyword arguments passed through, never differentiated);
+    return (output, the input node of each argnum, whether to build a graph).
+
+    An argnum given twice names one input, so each gets the whole gradient, as in JAX.
+    """
     indices = _argnums(argnums, len(args), transform)
-    nested = _depth > 0 or any(isinstance(a, Value) for a in args)
+    nested = current().nested > 0 or any(isinstance(a, Value) for a in args)
     call_args = list(args)
-    inputs = []
-    for i in indices:
-        call_args[i] = _fresh(args[i], transform, i)
-        inputs.append(call_args[i])
-    _depth += 1
-    try:
-        out = f(*call_args)
-    finally:
-        _depth -= 1
+    with _transforming():
+        for i in dict.fromkeys(indices):
+            call_args[i] = _fresh(args[i], transform, i)
+        out = f(*call_args, **kwargs)
     if not isinstance(out, (Value, Real)):
         raise TypeError(f"{transform}: f must return a scalar Value or number, got {out!r}")
-    return out, inputs, nested
+    return out, [call_args[i] for i in indices], nested
 
 
 def _gradients(out: Value | Real, inputs: list[Value], nested: bool) -> list[Partial]:
@@ -88,8 +96,8 @@ def value_and_grad(
     """
 
     @wraps(f)
-    def value_and_gradient(*args: Any) -> tuple[Partial, Gradient]:
-        out, inputs, nested = _evaluate(f, argnums, args, "value_and_grad")
+    def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Partial, Gradient]:
+        out, inputs, nested = _evaluate(f, argnums, args, kwargs, "value_and_grad")
         grads = _gradients(out, inputs, nested)
         value = out if nested else _float(out)
         return value, _shape(grads, argnums)
@@ -105,8 +113,8 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Gradient]
     value_and_gradient = value_and_grad(f, argnums)
 
     @wraps(f)
-    def gradient(*args: Any) -> Gradient:
-        return value_and_gradient(*args)[1]
+    def gradient(*args: Any, **kwargs: Any) -> Gradient:
+        return value_and_gradient(*args, **kwargs)[1]
 
     return gradient
 
@@ -119,8 +127,8 @@ def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """
 
     @wraps(f)
-    def second_derivatives(*args: Any) -> Any:
-        out, inputs, nested = _evaluate(f, argnums, args, "hessian")
+    def second_derivatives(*args: Any, **kwargs: Any) -> Any:
+        out, inputs, nested = _evaluate(f, argnums, args, kwargs, "hessian")
         first = _gradients(out, inputs, nested=True)
         rows = [_gradients(g, inputs, nested) for g in first]
         if isinstance(argnums, int):

@@ -1,53 +1,84 @@
-"""Global switches that change how operations are recorded: `no_grad` (and `detect_anomaly`)."""
+"""Modes that change how operations are recorded: `no_grad`, `detect_anomaly`, and the
+transforms' own (gradients on, one level deeper).
+
+The modes live in one context variable, so a mode holds in the thread or asyncio task that set
+it and in no other: a thread sitting in `no_grad()` never zeroes another thread's gradients.
+A new thread starts with the defaults; an asyncio task starts with its creator's modes.
+"""
 
 from __future__ import annotations
 
 from contextlib import ContextDecorator
+from contextvars import ContextVar
 
 
-class _Mode:
-    """The switches every operation reads. One shared instance, `mode`."""
+class Mode:
+    """The switches every operation reads, as one immutable record (replace it, never change it).
 
-    __slots__ = ("grad_enabled", "detect_anomaly")
+    `nested` counts the transforms (`grad`, `hessian`, …) evaluating their function here, so a
+    transform inside another builds its gradient as a graph for the outer one to differentiate.
+    `outer` is the mode this one was entered from, which leaving restores.
+    """
 
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.detect_anomaly = False  # see anomaly.py
+    __slots__ = ("grad_enabled", "anomaly", "nested", "outer")
+
+    def __init__(
+        self, grad_enabled: bool = True, anomaly: bool = False, nested: int = 0,
+        outer: Mode | None = None,
+    ) -> None:
+        self.grad_enabled = grad_enabled
+        self.anomaly = anomaly
+        self.nested = nested
+        self.outer = outer
+
+    def entered(self, **changes: object) -> Mode:
+        """This mode with `changes`, remembering this one to return to."""
+        settings = {"grad_enabled": self.grad_enabled, "anomaly": self.anomaly,
+                    "nested": self.nested, **changes}
+        return Mode(**settings, outer=self)
 
 
-mode = _Mode()
+_MODE: ContextVar[Mode] = ContextVar("autodiff_mode", default=Mode())
+current = _MODE.get  # a slotted record behind a bound method: about 15 ns per read
 
 
 class Switch(ContextDecorator):
-    """Set one of `mode`'s switches for a block (or each call of a decorated function) and
-    restore its previous setting on the way out, so blocks nest."""
+    """Enter a changed mode for a block (or each call of a decorated function) and leave it on
+    the way out. The instance keeps no state, so one instance may be entered again, nested, in
+    several threads or tasks at once."""
 
-    switch: str  # the attribute of `mode`
-    setting: bool
-
-    def _recreate_cm(self) -> Switch:
-        return type(self)()  # a fresh instance per decorated call, so nesting restores correctly
+    def changes(self) -> dict[str, object]:
+        raise NotImplementedError
 
     def __enter__(self) -> Switch:
-        self._previous = getattr(mode, self.switch)
-        setattr(mode, self.switch, self.setting)
+        mode = current()
+        _MODE.set(mode.entered(**self.changes()))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        setattr(mode, self.switch, self._previous)
+        _MODE.set(current().outer)
 
 
 class no_grad(Switch):
     """Compute values without recording the graph (inference, optimizer updates).
 
     Inside the block every result is a leaf: no parents, no local derivatives, nothing for
-    `backward` to walk and nothing kept alive. Works as a decorator too, as in PyTorch.
-    Not thread-local: the switch is global to the interpreter.
+    `backward` to walk and nothing kept alive. Works as a decorator too, as in PyTorch. Per
+    thread and per asyncio task. The transforms (`grad`, `hessian`, `gradcheck`, …) record
+    what they need whatever this says, as `torch.func` and JAX do.
     """
 
-    switch, setting = "grad_enabled", False
+    def changes(self) -> dict[str, object]:
+        return {"grad_enabled": False}
+
+
+class enable_grad(Switch):
+    """Record the graph inside the block even within `no_grad` (as `torch.enable_grad`)."""
+
+    def changes(self) -> dict[str, object]:
+        return {"grad_enabled": True}
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations currently record their parents."""
-    return mode.grad_enabled
+    """Whether operations record their parents in this thread or task now."""
+    return current().grad_enabled

@@ -20,9 +20,6 @@ _PARAMETER = re.compile(
     r"(?:(?:layers\.(?P<layer>\d+)\.)?neurons\.(?P<neuron>\d+)\.)?(?:w\.(?P<input>\d+)|b)"
 )
 
-_INFIX = {"+": "+", "-": "−", "*": "×", "/": "÷", "**": "^"}
-_FUNCTIONS = {"sigmoid": "σ", "relu": "ReLU"}
-
 
 class Parameter(NamedTuple):
     """Where an `nn` parameter sits: 1-based layer and neuron (None when not part of one)."""
@@ -75,27 +72,9 @@ def node_names(order: Sequence[Value]) -> dict[Value, str]:
 
 
 def expression(node: Value, names: dict[Value, str]) -> str:
-    """How `node` was computed from its parents, in their names: "x × y", "tanh(n)", "a²"."""
-    args = [names[p] for p in node.parents]
-    op = node.op
-    if op in _INFIX:
-        return f" {_INFIX[op]} ".join(args)
-    if op.startswith("**"):
-        exponent = op[2:]
-        if re.fullmatch(r"-?\d+", exponent):
-            return args[0] + exponent.translate(_SUP)
-        return f"{args[0]}^{exponent}"
-    if op == "weighted_sum":  # w₁·x1 + w₂·x2 + b, the middle elided past three terms
-        terms = [f"{w}·{x}" for w, x in zip(args[0:-1:2], args[1:-1:2])]
-        shown = terms if len(terms) <= 3 else [terms[0], "…", terms[-1]]
-        return " + ".join([*shown, args[-1]])
-    if op == "neg":
-        return f"−{args[0]}"
-    if op == "abs":
-        return f"|{args[0]}|"
-    if op == "sqrt":
-        return f"√{args[0]}"
-    return f"{_FUNCTIONS.get(op, op)}({', '.join(args)})"
+    """How `node` was computed from its parents, in their names: "x × y", "tanh(n)", "a²",
+    as its primitive's notation writes it."""
+    return node.primitive.notation([names[p] for p in node.parents])
 
 
 def number(x: float | Value) -> str:

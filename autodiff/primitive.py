@@ -1,8 +1,10 @@
 """`primitive`: a plain float function made into an operation on `Value`s, with a given derivative.
 
 For functions the engine lacks (erf, softplus, a special function from a library): the forward
-pass calls the float function, and the user's derivative fills the node's local derivatives,
-like any built-in `Op`. `gradcheck` is the way to verify such a derivative.
+pass calls the float function, and the user's derivative fills the node's local derivatives.
+The result is a `Primitive` like the built-in ones, with the same rule signature, so
+`backward`, the transforms, drawing and stepping treat it alike. `gradcheck` is the way to
+verify such a derivative.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from functools import wraps
 from numbers import Real
 from typing import Any, Callable, TypeVar
 
-from .value import Op, Partial, Value, _operand, _record
+from .value import Partial, Primitive, Value, function
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,11 +36,16 @@ def primitive(derivative: Callable[..., Any]) -> Callable[[F], F]:
             return math.erf(x)
     """
 
-    def decorate(function: F) -> F:
-        name = function.__name__
-        op = Op(name, _rule(name, derivative))
+    def decorate(f: F) -> F:
+        name = f.__name__
 
-        @wraps(function)
+        def forward(*inputs: float) -> float:
+            out = f(*inputs)
+            if not isinstance(out, Real):
+                raise TypeError(f"{name} must return a real number, got {out!r}")
+            return float(out)
+
+        @wraps(f)
         def apply(*args: Any) -> Any:
             for i, x in enumerate(args):
                 if not isinstance(x, (Value, Real)):
@@ -47,20 +54,21 @@ def primitive(derivative: Callable[..., Any]) -> Callable[[F], F]:
                         f"got {x!r} of type {type(x).__name__}"
                     )
             if not any(isinstance(x, Value) for x in args):
-                return function(*args)
-            parents = [_operand(x, name) for x in args]
-            out = function(*(p.data for p in parents))
-            if not isinstance(out, Real):
-                raise TypeError(f"{name} must return a real number, got {out!r}")
-            return _record(op, float(out), *parents)
+                return f(*args)
+            return apply.primitive(*args)
 
+        # pickle finds the primitive again through the decorated function, by its name
+        apply.primitive = Primitive(  # type: ignore[attr-defined]
+            name, None, forward, _rule(name, derivative), function(name),
+            (getattr, (apply, "primitive")),
+        )
         return apply  # type: ignore[return-value]
 
     return decorate
 
 
 def _rule(name: str, derivative: Callable[..., Any]) -> Callable[..., tuple[Partial, ...]]:
-    """The `Op` rule `(*inputs, out) -> partials` around the user's `derivative(*inputs)`."""
+    """The primitive's rule `(*inputs, out) -> partials` around the user's `derivative(*inputs)`."""
 
     def rule(*inputs_and_out: Partial) -> tuple[Partial, ...]:
         inputs = inputs_and_out[:-1]

@@ -12,7 +12,7 @@ from collections import Counter
 from html import escape
 
 from .dot import Digraph
-from .graph import topological_order
+from .graph import local_derivatives, topological_order
 from .notation import Parameter, expression, factor, node_names, number, parameters
 from .steps import Step
 from .value import Value
@@ -83,12 +83,15 @@ def draw_graph(
         label = _label(node, names, progress.grad_text(node) if show_grad else None)
         place = _neuron(neurons, params[node]) if node in params else graph
         place.node(ids[node], label, **attrs)
-        for parent, local in zip(node.parents, node.local_grads):
+        for parent, local in zip(node.parents, local_derivatives(node)):
             graph.edge(ids[parent], ids[node], **_edge(node, local, show_local_grads, progress))
     _add_clusters(graph, neurons)
     if step is not None:
         graph.attr(label=_caption(step), labelloc="b", fontsize="13")
     return graph
+
+
+draw_dot = draw_graph  # micrograd's name for it, which its notebooks call
 
 
 class _Progress:

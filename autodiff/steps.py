@@ -1,9 +1,10 @@
 """`backward()` one node at a time, each step an application of the chain rule to read or draw.
 
-The steps visit nodes in the order `backpropagate` does (reverse topological order) and add
-the same numbers in the same order, so when the generator is exhausted every `.grad` is,
-bit for bit, what `backward()` would have left. Leaves get no step of their own: nothing
-flows out of them, and their gradient is complete once every node using them has had its step.
+A step is the chain-rule loop of `backward()` (`graph.backward_pass`) observed at one node, so
+the steps add the same numbers in the same order: when the generator is exhausted every
+`.grad` is, bit for bit, what `backward()` would have left. Leaves get no step of their own:
+nothing flows out of them, and their gradient is complete once every node using them has had
+its step.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from .anomaly import check_backward
+from . import graph
 from .graph import topological_order
-from .mode import mode
 from .notation import factor, node_names, number
-from .value import Value
+from .value import Partial, Value
 
 
 @dataclass(frozen=True, eq=False)
@@ -24,9 +24,9 @@ class Trace:
 
     root: Value
     names: dict[Value, str]
-    start: dict[Value, float]  # each node's .grad before the pass
+    start: dict[Value, Partial]  # each node's .grad before the pass
 
-    def grad(self, node: Value, total: float) -> float:
+    def grad(self, node: Value, total: Partial) -> Partial:
         """`node.grad` once this pass has added `total`, combined as `Value.backward` does."""
         before = self.start[node]
         return before + total if before else total
@@ -37,11 +37,11 @@ class Term:
     """One parent's share of a step: ∂L/∂parent += ∂L/∂node · ∂node/∂parent."""
 
     parent: Value
-    local: float  # ∂node/∂parent
-    contribution: float  # local · the step's gradient
-    before: float | None  # this pass's ∂L/∂parent before the step (None: nothing yet)
-    total: float  # this pass's ∂L/∂parent so far, contribution included
-    grad: float  # parent.grad after the step: total plus what .grad held before the pass
+    local: Partial  # ∂node/∂parent
+    contribution: Partial  # local · the step's gradient
+    before: Partial | None  # this pass's ∂L/∂parent before the step (None: nothing yet)
+    total: Partial  # this pass's ∂L/∂parent so far, contribution included
+    grad: Partial  # parent.grad once the pass is over if nothing more arrived: total + the old
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -50,12 +50,12 @@ class Step:
 
     index: int
     node: Value
-    grad: float  # this pass's ∂L/∂node
+    grad: Partial  # this pass's ∂L/∂node
     terms: tuple[Term, ...]
     previous: Step | None
     trace: Trace
 
-    def totals(self) -> dict[Value, float]:
+    def totals(self) -> dict[Value, Partial]:
         """This pass's ∂L/∂node, so far, for every node reached by this step."""
         totals = {self.trace.root: 1.0}
         step: Step | None = self
@@ -98,28 +98,19 @@ def _plus(x: float) -> str:
 def backward_steps(root: Value) -> Iterator[Step]:
     """Run `root.backward()` one node at a time, yielding a `Step` after each node.
 
-    `.grad` is updated as the steps go (it always holds what it held before plus this pass's
-    contributions so far), so exhausting the generator is the same as calling `backward()`.
+    Exhausting the generator is the same as calling `backward()`: this pass's gradients are
+    added into `.grad` when the last step is done. Until then each step carries the numbers
+    (`step.totals()`, each term's `total` and `grad`), and `.grad` holds the pass's running
+    sums (None where nothing has arrived yet). Stopped early (by an anomaly, or the generator
+    closed before its end), the pass leaves every `.grad` as it was, as `backward()` does.
     """
     order = topological_order(root)
     trace = Trace(root, node_names(order), {n: n.grad for n in order})
-    totals: dict[Value, float] = {root: 1.0}
-    root.grad = trace.grad(root, 1.0)
     previous = None
-    for node in reversed(order):
-        if not node.parents:
-            continue
-        gradient = totals[node]
-        if mode.detect_anomaly:
-            check_backward(node, node.local_grads, gradient)
-        terms = []
-        for parent, local in zip(node.parents, node.local_grads):
-            contribution = local * gradient
-            before = totals.get(parent)
-            total = contribution if before is None else before + contribution
-            totals[parent] = total
-            parent.grad = trace.grad(parent, total)
-            terms.append(Term(parent, local, contribution, before, total, parent.grad))
+    for visit in graph.backward_pass(root, observe=True):
+        terms = tuple(
+            Term(*term, trace.grad(term.parent, term.total)) for term in visit.terms
+        )
         index = 0 if previous is None else previous.index + 1
-        previous = Step(index, node, gradient, tuple(terms), previous, trace)
+        previous = Step(index, visit.node, visit.gradient, terms, previous, trace)
         yield previous

@@ -1,67 +1,128 @@
-"""The `Value` node and the scalar primitives, each beside its derivative rule.
+"""The `Value` node and the primitives: each operation's forward pass beside its derivative rule.
 
 A node records its parents and ∂node/∂parent for each (its local derivatives); `backward`
-(in `graph.py`) only multiplies and adds those numbers. Each primitive is an `Op`: its name,
-which is what `node.op` shows, carrying a derivative rule written once with arithmetic that
-works on floats and on `Value`s alike. At forward time the rule runs on floats and its numbers
-are stored on the node; under `create_graph` the same rule runs on the parents themselves, so
-the gradient is a graph that can be differentiated again.
+(in `graph.py`) only multiplies and adds those numbers. Every operation is a `Primitive`, a
+plain record in one table, `PRIMITIVES`: its name, its arity, its forward function on floats,
+its derivative rule and how a drawing writes it. A derivative rule `rule(*inputs, out)` is
+written once with arithmetic and primitives that work on floats and on `Value`s alike: at
+forward time it runs on floats and its numbers are stored on the node; under `create_graph`
+the same rule runs on the parents themselves, so the gradient is a graph that can be
+differentiated again (the way HIPS autograd's `defvjp` table and JAX's autodidax pair each
+primitive with its rule).
 """
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
-from numbers import Real
-from typing import Callable, Sequence, Union
+from collections.abc import Collection
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any, Callable, Sequence, Union
 
-from .mode import mode
+from .mode import current
 
 Number = Union[int, float]
 Operand = Union["Value", Number]
 Partial = Union["Value", float]
+Notation = Callable[[Sequence[str]], str]
 
 
-class Op(str):
-    """An operation's name that carries its derivative rule.
+@dataclass(frozen=True, eq=False)
+class Primitive:
+    """An operation: what the engine needs to run it, differentiate it and show it.
 
-    `derivative(*inputs, out)` returns the tuple (∂out/∂input for each input). It is a `str`,
-    so `node.op == "*"` and rendering need nothing more.
+    `forward(*floats)` computes it (refusing inputs outside its domain with an error that names
+    it); `derivative(*inputs, out)` gives the tuple ∂out/∂input, one per input, on floats or on
+    `Value`s; `notation(argument_names)` writes it for drawings and step text; `arity` is its
+    number of inputs (None: any). Calling a primitive applies it: to numbers it gives a float, to
+    `Value`s a recorded node. `rebuild` tells pickle how to find it again.
     """
 
-    derivative: Callable[..., tuple[Partial, ...]]
+    name: str
+    arity: int | None
+    forward: Callable[..., float] | None
+    derivative: Callable[..., tuple[Partial, ...]] | None
+    notation: Notation
+    rebuild: tuple = ()
 
-    def __new__(cls, name: str, derivative: Callable[..., tuple[Partial, ...]]) -> Op:
-        op = super().__new__(cls, name)
-        op.derivative = derivative
-        return op
+    def __call__(self, *args: Operand) -> Any:
+        if self.arity is not None and len(args) != self.arity:
+            raise TypeError(f"{self.name} takes {self.arity} argument(s), got {len(args)}")
+        if not any(isinstance(x, Value) for x in args):
+            return self.forward(*(_number(x, self.name) for x in args))
+        parents = [_operand(x, self.name) for x in args]
+        return _record(self, self.forward(*(p.data for p in parents)), *parents)
+
+    def __reduce__(self) -> tuple:
+        return self.rebuild
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
 
 
 class Value:
-    """A scalar in a computation graph, with the gradient that `backward` accumulates into it."""
+    """A scalar in a computation graph, with the gradient that `backward` accumulates into it.
 
-    __slots__ = ("data", "grad", "parents", "local_grads", "op", "name")
+    `Value(data, name="x")`, or micrograd's `Value(data, _children, _op, label)`: a node made
+    that way takes its chain rule from the `_backward` closure the program assigns to it.
+    Any other attribute may be set on a value; the dictionary that holds such attributes is
+    made only for the values that get one.
+    """
+
+    __slots__ = ("data", "grad", "parents", "local_grads", "primitive", "name", "__dict__")
 
     # NumPy scalars on the left (np.float64(2) * v) defer to our reflected operators.
     __array_ufunc__ = None
 
-    def __init__(self, data: Number, name: str | None = None) -> None:
+    def __init__(
+        self,
+        data: Number,
+        _children: Collection[Value] = (),
+        _op: str = "",
+        label: str | None = None,
+        *,
+        name: str | None = None,
+    ) -> None:
         if type(data) is not float and not isinstance(data, Real):  # the ABC check is slow
             raise TypeError(
                 f"Value() needs a real number, got {data!r} of type {type(data).__name__}"
             )
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"Value(name=...) must be a string, got {name!r}")
         self.data = float(data)
         self.grad: Partial = 0.0
+        self.name = _name(name, label)
         self.parents: tuple[Value, ...] = ()
-        self.local_grads: tuple[float, ...] = ()
-        self.op: str = ""
-        self.name = name
+        self.local_grads: tuple[Partial, ...] | None = ()
+        self.primitive: Primitive | None = None
+        if _children:
+            self._adopt(_children, _op)
+
+    def _adopt(self, children: Collection[Value], op: str) -> None:
+        """micrograd's way to make an operation: `children` are the parents (each once, as
+        micrograd keeps a set) and `self._backward`, once the program assigns it, the chain rule."""
+        if isinstance(children, (str, bytes)) or not isinstance(children, Collection):
+            raise TypeError(
+                f"Value(): _children must be a tuple of Values (micrograd's signature), got "
+                f"{children!r}; to name a value write Value(data, name=...)"
+            )
+        parents = tuple(dict.fromkeys(children))
+        for parent in parents:
+            if not isinstance(parent, Value):
+                raise TypeError(f"Value(): each of _children must be a Value, got {parent!r}")
+        if not isinstance(op, str):
+            raise TypeError(f"Value(): _op must be a string, got {op!r}")
+        if current().grad_enabled:
+            self.parents = parents
+            self.local_grads = None  # known only to the node's _backward
+            self.primitive = _custom(op)
 
     def __repr__(self) -> str:
         named = f", name={self.name!r}" if self.name is not None else ""
         return f"Value(data={self.data}, grad={self.grad}{named})"
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that made this node ("" for a leaf)."""
+        return "" if self.primitive is None else self.primitive.name
 
     # --- the chain rule (see graph.py) ---------------------------------------------------
 
@@ -69,8 +130,10 @@ class Value:
         """Add ∂self/∂node into `node.grad` for every node self depends on.
 
         Gradients accumulate across calls, as in PyTorch; each call adds only its own
-        contribution. With `create_graph=True` the gradients are `Value`s built from the
-        derivative rules, so they can be differentiated again.
+        contribution, so two calls give exactly twice the gradients (micrograd, which passes the
+        accumulated gradients on, gives three times at depth two). With `create_graph=True` the
+        gradients are `Value`s built from the derivative rules, so they can be differentiated
+        again.
         """
         from .graph import accumulate
 
@@ -85,6 +148,24 @@ class Value:
 
     # --- micrograd compatibility ---------------------------------------------------------
 
+    def _backward(self) -> None:
+        """micrograd's chain rule at this one node: add ∂self/∂parent · self.grad into each
+        parent's `.grad`. Programs written for micrograd call it by hand, node by node; a node
+        made with `Value(data, _children, _op)` runs the closure the program assigned instead."""
+        if self.local_grads is None:  # micrograd's default for such a node: nothing
+            return
+        for parent, local in zip(self.parents, self.local_grads):
+            parent.grad += local * self.grad
+
+    @property
+    def label(self) -> str:
+        """micrograd's name for `name` ("" when there is none)."""
+        return "" if self.name is None else self.name
+
+    @label.setter
+    def label(self, label: str) -> None:
+        self.name = _name(None, label)
+
     @property
     def _prev(self) -> set[Value]:
         return set(self.parents)
@@ -96,20 +177,20 @@ class Value:
     # --- comparisons read the data (for control flow); equality stays identity -------------
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(_operand(other, "<"))
+        return self.data < _operand(other, "<").data
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(_operand(other, "<="))
+        return self.data <= _operand(other, "<=").data
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(_operand(other, ">"))
+        return self.data > _operand(other, ">").data
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(_operand(other, ">="))
+        return self.data >= _operand(other, ">=").data
 
     __hash__ = object.__hash__
 
-    # --- arithmetic ----------------------------------------------------------------------
+    # --- arithmetic: the forward pass written out where it is one float operation ----------
 
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
@@ -138,9 +219,7 @@ class Value:
     def __truediv__(self, other: Operand) -> Value:
         if type(other) is not Value:
             other = _operand(other, "/")
-        if other.data == 0.0:
-            raise ZeroDivisionError(f"division by zero: {self.data!r} / {other.data!r}")
-        return _record(DIV, self.data / other.data, self, other)
+        return _record(DIV, _divide(self.data, other.data), self, other)
 
     def __rtruediv__(self, other: Number) -> Value:
         return _operand(other, "/") / self
@@ -150,116 +229,178 @@ class Value:
 
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
-            return _power_of_value(self, exponent)
+            return POW(self, exponent)
         if not isinstance(exponent, Real):
             raise TypeError(f"**: the exponent must be a number or a Value, got {exponent!r}")
-        return _record(_power_op(exponent), _power(self.data, exponent), self)
+        return power(exponent)(self)
 
     def __rpow__(self, base: Number) -> Value:
         return _operand(base, "**") ** self
 
     def __abs__(self) -> Value:
-        return self.abs()
+        return ABS(self)
 
     # --- elementary functions ------------------------------------------------------------
 
     def exp(self) -> Value:
-        try:
-            out = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(f"exp({self.data!r}) overflows a float") from None
-        return _record(EXP, out, self)
+        return EXP(self)
 
     def log(self) -> Value:
-        if self.data <= 0.0:
-            raise ValueError(f"log({self.data!r}): the logarithm needs a positive number")
-        return _record(LOG, math.log(self.data), self)
+        return LOG(self)
 
     def tanh(self) -> Value:
-        return _record(TANH, math.tanh(self.data), self)
+        return TANH(self)
 
     def sigmoid(self) -> Value:
-        x = self.data
-        if x >= 0.0:  # exp of a non-positive number never overflows
-            out = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            out = e / (1.0 + e)
-        return _record(SIGMOID, out, self)
+        return SIGMOID(self)
 
     def relu(self) -> Value:
-        return _record(RELU, self.data if self.data > 0.0 else 0.0, self)
+        return RELU(self)
 
     def sin(self) -> Value:
-        return _record(SIN, math.sin(self.data), self)
+        return SIN(self)
 
     def cos(self) -> Value:
-        return _record(COS, math.cos(self.data), self)
+        return COS(self)
 
     def sqrt(self) -> Value:
-        if self.data < 0.0:
-            raise ValueError(f"sqrt({self.data!r}): the square root needs a non-negative number")
-        return _record(SQRT, math.sqrt(self.data), self)
+        return SQRT(self)
 
     def abs(self) -> Value:
-        return _record(ABS, abs(self.data), self)
+        return ABS(self)
 
 
-# --- the derivative rules: ∂out/∂input, on floats or on Values ----------------------------
+def _name(name: object, label: object) -> str | None:
+    """`name=` or micrograd's `label=` (the same thing; "" is none)."""
+    name, label = name or None, label or None
+    if name is not None and label is not None and name != label:
+        raise TypeError(f"Value(): name={name!r} and label={label!r} differ; give one of them")
+    given = name if name is not None else label
+    if given is not None and not isinstance(given, str):
+        raise TypeError(f"Value(name=...) must be a string, got {given!r}")
+    return given
+
+
+# --- the forward passes on floats: each refuses what it cannot compute, naming itself -------
+
+
+def _divide(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+    return a / b
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"exp({x!r}) overflows a float") from None
+
+
+def _log(x: float) -> float:
+    if x <= 0.0:
+        raise ValueError(f"log({x!r}): the logarithm needs a positive number")
+    return math.log(x)
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0.0:  # exp of a non-positive number never overflows
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _relu(x: float) -> float:
+    return 0.0 if x <= 0.0 else x  # NaN stays NaN
+
+
+def _periodic(name: str, f: Callable[[float], float]) -> Callable[[float], float]:
+    def periodic(x: float) -> float:
+        if math.isinf(x):
+            raise ValueError(f"{name}({x!r}) is undefined: {name} has no limit at infinity")
+        return f(x)
+
+    return periodic
+
+
+def _sqrt(x: float) -> float:
+    if x < 0.0:
+        raise ValueError(f"sqrt({x!r}): the square root needs a non-negative number")
+    return math.sqrt(x)
+
+
+def _pow(x: float, n: float) -> float:
+    if x < 0.0 and not float(n).is_integer():
+        raise ValueError(f"{x!r} ** {n!r}: a negative base needs an integer exponent")
+    if x == 0.0 and n < 0:
+        raise ZeroDivisionError(f"{x!r} ** {n!r}: zero cannot be raised to a negative power")
+    try:
+        return float(x**n)
+    except OverflowError:
+        raise OverflowError(f"{x!r} ** {n!r} overflows a float") from None
+
+
+def _weighted_sum(*args: float) -> float:
+    """w_1, x_1, …, w_n, x_n, b ↦ b + w_1 x_1 + … + w_n x_n, summed in that order."""
+    z = args[-1]
+    for i in range(0, len(args) - 1, 2):
+        z += args[i] * args[i + 1]
+    return z
+
+
+# --- the derivative rules: ∂out/∂input, on floats or on Values -----------------------------
 
 
 def _data(x: Partial) -> float:
     return x.data if isinstance(x, Value) else x
 
 
-def _cos(x: Partial) -> Partial:
-    return x.cos() if isinstance(x, Value) else math.cos(x)
+def _step(x: Partial) -> float:
+    """relu's slope: 1 above 0, 0 at and below it (PyTorch's choice at the kink), NaN for NaN."""
+    x = _data(x)
+    return 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan
 
 
-def _sin(x: Partial) -> Partial:
-    return x.sin() if isinstance(x, Value) else math.sin(x)
+def _sign(x: Partial) -> float:
+    """abs's slope: ±1, 0 at the kink, NaN for NaN."""
+    x = _data(x)
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan
 
 
-def _log(x: Partial) -> Partial:
-    return x.log() if isinstance(x, Value) else math.log(x)
+def _sqrt_slope(out: Partial) -> Partial:
+    return 0.5 / out if _data(out) != 0.0 else math.inf
 
 
-def _power_derivative(x: Partial, n: Partial) -> Partial:
-    """∂(x**n)/∂x = n·x**(n-1): 0 for n = 0, infinite at x = 0 when 0 < n < 1 (like sqrt),
-    and ±inf (as float arithmetic gives elsewhere) where x**(n-1) overflows."""
-    if _data(n) == 0.0:
+def _power_slope(x: Partial, n: Partial) -> Partial:
+    """∂(x**n)/∂x = n·x**(n-1), as a graph in x and n when they are `Value`s.
+
+    0 for a constant n = 0; infinite at x = 0 when 0 < n < 1 (like sqrt); ±inf (as float
+    arithmetic gives elsewhere) where x**(n-1) overflows.
+    """
+    if not isinstance(n, Value) and n == 0:
         return 0.0
     if _data(x) == 0.0 and _data(n) < 1.0:
         return math.inf
     try:
         return n * x ** (n - 1)
     except OverflowError:
-        odd = float(_data(n) - 1).is_integer() and (_data(n) - 1) % 2 == 1
+        exponent = _data(n) - 1
+        odd = float(exponent).is_integer() and exponent % 2 == 1
         negative = (_data(n) < 0.0) != (_data(x) < 0.0 and odd)
         return -math.inf if negative else math.inf
 
 
-ADD = Op("+", lambda a, b, out: (1.0, 1.0))
-SUB = Op("-", lambda a, b, out: (1.0, -1.0))
-MUL = Op("*", lambda a, b, out: (b, a))
-DIV = Op("/", lambda a, b, out: (1.0 / b, -out / b))
-NEG = Op("neg", lambda x, out: (-1.0,))
-EXP = Op("exp", lambda x, out: (out,))
-LOG = Op("log", lambda x, out: (1.0 / x,))
-TANH = Op("tanh", lambda x, out: (1.0 - out * out,))
-SIGMOID = Op("sigmoid", lambda x, out: (out * (1.0 - out),))
-RELU = Op("relu", lambda x, out: (1.0 if _data(x) > 0.0 else 0.0,))
-SIN = Op("sin", lambda x, out: (_cos(x),))
-COS = Op("cos", lambda x, out: (-_sin(x),))
-SQRT = Op("sqrt", lambda x, out: (0.5 / out if _data(out) else math.inf,))
-ABS = Op("abs", lambda x, out: (math.copysign(1.0, _data(x)) if _data(x) else 0.0,))
-IDENTITY = Op("id", lambda x, out: (1.0,))
-# x ** y with y a Value: ∂/∂y = x**y · log x, which exists only for x > 0 (0 at x = 0, the limit).
-POWER = Op("**", lambda x, y, out: (
-    _power_derivative(x, y), out * _log(x) if _data(x) > 0.0 else 0.0,
-))
-
-
+def _pow_derivative(x: Partial, y: Partial, out: Partial) -> tuple[Partial, Partial]:
+    """x ** y for a Value y: ∂/∂x = y·x**(y-1), ∂/∂y = x**y · log x. At x = 0, the edge of the
+    domain, ∂/∂y is its limit from the right, 0. For x < 0 there is no ∂/∂y: refused."""
+    if _data(x) < 0.0:
+        raise ValueError(
+            f"{_data(x)!r} ** Value({_data(y)!r}): x ** y is not differentiable in y for a "
+            "negative base; use a plain number as the exponent"
+        )
+    if _data(x) == 0.0:
+        return _power_slope(x, _data(y)), 0.0
+    return _power_slope(x, y), out * LOG(x)
 
 
 def _weighted_sum_derivative(*args: Partial) -> tuple[Partial, ...]:
@@ -270,17 +411,125 @@ def _weighted_sum_derivative(*args: Partial) -> tuple[Partial, ...]:
     return (*swapped, 1.0)
 
 
-WEIGHTED_SUM = Op("weighted_sum", _weighted_sum_derivative)
+# --- how a drawing writes each primitive -----------------------------------------------------
+
+
+def infix(symbol: str) -> Notation:
+    return lambda args: f" {symbol} ".join(args)
+
+
+def function(symbol: str) -> Notation:
+    return lambda args: f"{symbol}({', '.join(args)})"
+
+
+def _weighted_sum_notation(args: Sequence[str]) -> str:
+    """w₁·x1 + w₂·x2 + b, the middle elided past three terms."""
+    terms = [f"{w}·{x}" for w, x in zip(args[0:-1:2], args[1:-1:2])]
+    shown = terms if len(terms) <= 3 else [terms[0], "…", terms[-1]]
+    return " + ".join([*shown, args[-1]])
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _power_notation(n: Number) -> Notation:
+    text = f"{n:g}"
+    if float(n).is_integer() and "e" not in text:
+        return lambda args: args[0] + text.translate(_SUPERSCRIPT)
+    return lambda args: f"{args[0]}^{text}"
+
+
+# --- the table ---------------------------------------------------------------------------
+
+
+_POWERS: dict[str, Primitive] = {}
+_CUSTOM: dict[str, Primitive] = {}
+
+
+def power(n: Number) -> Primitive:
+    """x ** n for a constant n: the exponent is part of the primitive, not a parent.
+
+    Named as micrograd names it ("**2", "**0.5"), so the name alone finds it again.
+    """
+    n = int(n) if isinstance(n, Integral) else float(n)
+    name = f"**{n}"
+    found = _POWERS.get(name)
+    if found is None:
+        if len(_POWERS) > 4096:  # exponents are usually a handful of constants
+            _POWERS.clear()
+        found = _POWERS[name] = Primitive(
+            name, 1, lambda x: _pow(x, n), lambda x, out: (_power_slope(x, n),),
+            _power_notation(n), (primitive_named, (name,)),
+        )
+    return found
+
+
+def _custom(op: str) -> Primitive:
+    """The primitive of nodes a program made micrograd's way: a name, and no rule of its own."""
+    found = _CUSTOM.get(op)
+    if found is None:
+        found = _CUSTOM[op] = Primitive(op, None, None, None, function(op or "op"),
+                                        (_custom, (op,)))
+    return found
+
+
+def primitive_named(name: str) -> Primitive:
+    """The built-in primitive called `name` (also "**n"), as pickle rebuilds it."""
+    if name in PRIMITIVES:
+        return PRIMITIVES[name]
+    if name.startswith("**"):
+        text = name[2:]
+        return power(int(text) if text.lstrip("-").isdigit() else float(text))
+    raise ValueError(f"no built-in primitive is called {name!r}")
+
+
+def _builtin(
+    name: str, arity: int | None, forward: Callable[..., float],
+    derivative: Callable[..., tuple[Partial, ...]], notation: Notation,
+) -> Primitive:
+    return Primitive(name, arity, forward, derivative, notation, (primitive_named, (name,)))
+
+
+ADD = _builtin("+", 2, float.__add__, lambda a, b, out: (1.0, 1.0), infix("+"))
+SUB = _builtin("-", 2, float.__sub__, lambda a, b, out: (1.0, -1.0), infix("−"))
+MUL = _builtin("*", 2, float.__mul__, lambda a, b, out: (b, a), infix("×"))
+DIV = _builtin("/", 2, _divide, lambda a, b, out: (1.0 / b, -out / b), infix("÷"))
+NEG = _builtin("neg", 1, float.__neg__, lambda x, out: (-1.0,), lambda a: f"−{a[0]}")
+EXP = _builtin("exp", 1, _exp, lambda x, out: (out,), function("exp"))
+LOG = _builtin("log", 1, _log, lambda x, out: (1.0 / x,), function("log"))
+TANH = _builtin("tanh", 1, math.tanh, lambda x, out: (1.0 - out * out,), function("tanh"))
+SIGMOID = _builtin("sigmoid", 1, _sigmoid, lambda x, out: (out * (1.0 - out),), function("σ"))
+RELU = _builtin("relu", 1, _relu, lambda x, out: (_step(x),), function("ReLU"))
+SIN = _builtin("sin", 1, _periodic("sin", math.sin), lambda x, out: (COS(x),), function("sin"))
+COS = _builtin("cos", 1, _periodic("cos", math.cos), lambda x, out: (-SIN(x),),
+               function("cos"))
+SQRT = _builtin("sqrt", 1, _sqrt, lambda x, out: (_sqrt_slope(out),), lambda a: f"√{a[0]}")
+ABS = _builtin("abs", 1, math.fabs, lambda x, out: (_sign(x),), lambda a: f"|{a[0]}|")
+POW = _builtin("**", 2, _pow, _pow_derivative, infix("^"))
+IDENTITY = _builtin("id", 1, float, lambda x, out: (1.0,), function("id"))
+WEIGHTED_SUM = _builtin(
+    "weighted_sum", None, _weighted_sum, _weighted_sum_derivative, _weighted_sum_notation
+)
+
+PRIMITIVES: dict[str, Primitive] = {
+    p.name: p
+    for p in (ADD, SUB, MUL, DIV, NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, POW,
+              IDENTITY, WEIGHTED_SUM)
+}
+# The elementary functions a user calls by name, as methods of Value and in `autodiff graph`.
+FUNCTIONS: tuple[str, ...] = tuple(
+    name for name, p in PRIMITIVES.items() if p.arity == 1 and hasattr(Value, name)
+)
 
 
 def weighted_sum(
     weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0
 ) -> Value:
-    """z = Σ_k w_k·x_k + b as one node: a neuron's weighted input z_j^(l) in the seeds.
+    """z = Σ_k w_k·x_k + b as one node: a neuron's weighted input z_j^(l).
 
     Its parents are w_1, x_1, …, w_n, x_n, b and its local derivatives x_1, w_1, …, x_n, w_n, 1:
-    exactly the ∂z/∂w_jk = a_k and ∂z/∂a_k = w_jk that the backprop derivation multiplies by.
-    One node instead of 2n binary ones, so a network's graph is smaller to draw and to run.
+    exactly the ∂z/∂w_jk = a_k and ∂z/∂a_k = w_jk that the backpropagation equations multiply
+    by. One node instead of 2n binary ones, so a network's graph is smaller to draw and to run.
     """
     if len(weights) != len(inputs):
         raise ValueError(
@@ -296,43 +545,20 @@ def weighted_sum(
     return _record(WEIGHTED_SUM, z, *parents, b)
 
 
-@lru_cache(maxsize=1024)
-def _power_op(n: Number) -> Op:
-    """x ** n for a constant n: the exponent is part of the operation, not a parent."""
-    return Op(f"**{n:g}", lambda x, out: (_power_derivative(x, n),))
-
-
-def _power(x: float, n: float) -> float:
-    if x < 0.0 and not float(n).is_integer():
-        raise ValueError(f"{x!r} ** {n!r}: a negative base needs an integer exponent")
-    if x == 0.0 and n < 0:
-        raise ZeroDivisionError(f"{x!r} ** {n!r}: zero cannot be raised to a negative power")
-    try:
-        return float(x**n)
-    except OverflowError:
-        raise OverflowError(f"{x!r} ** {n!r} overflows a float") from None
-
-
-def _power_of_value(base: Value, exponent: Value) -> Value:
-    out = _power(base.data, exponent.data)
-    if base.data < 0.0 and mode.grad_enabled:
-        raise ValueError(
-            f"{base.data!r} ** Value({exponent.data!r}): x ** y is not differentiable in y "
-            "for a negative base; use a plain number as the exponent"
-        )
-    return _record(POWER, out, base, exponent)
-
-
 # --- making nodes -------------------------------------------------------------------------
+
+
+def _number(x: object, op: str) -> float:
+    if type(x) is float or type(x) is int or isinstance(x, Real):  # the ABC check is slow
+        return float(x)
+    raise TypeError(f"{op}: expected a number or a Value, got {x!r} of type {type(x).__name__}")
 
 
 def _operand(x: Operand, op: str) -> Value:
     """`x` as a Value: numbers become constant leaves; anything else is refused."""
     if isinstance(x, Value):
         return x
-    if type(x) is float or type(x) is int or isinstance(x, Real):  # the ABC check is slow
-        return _leaf(float(x))
-    raise TypeError(f"{op}: cannot combine a Value with {x!r} of type {type(x).__name__}")
+    return _leaf(_number(x, op))
 
 
 _new = object.__new__
@@ -342,15 +568,13 @@ def _leaf(data: float) -> Value:
     node = _new(Value)
     node.data = data
     node.grad = 0.0
-    node.parents = ()
-    node.local_grads = ()
-    node.op = ""
-    node.name = None
+    node.parents = node.local_grads = ()
+    node.primitive = node.name = None
     return node
 
 
-def _record(op: Op, data: float, *parents: Value) -> Value:
-    """The node `op(*parents) = data`, with its local derivatives (a leaf under no_grad).
+def _record(primitive: Primitive, data: float, *parents: Value) -> Value:
+    """The node `primitive(*parents) = data`, with its local derivatives (a leaf under no_grad).
 
     This runs once per operation, so it fills the node in place and spells out the usual
     arities rather than building a list of the parents' data for a star call.
@@ -359,21 +583,22 @@ def _record(op: Op, data: float, *parents: Value) -> Value:
     node.data = data
     node.grad = 0.0
     node.name = None
+    mode = current()
     if mode.grad_enabled:
         node.parents = parents
+        node.primitive = primitive
         if len(parents) == 2:
             a, b = parents
-            node.local_grads = op.derivative(a.data, b.data, data)
+            node.local_grads = primitive.derivative(a.data, b.data, data)
         elif len(parents) == 1:
-            node.local_grads = op.derivative(parents[0].data, data)
+            node.local_grads = primitive.derivative(parents[0].data, data)
         else:
-            node.local_grads = op.derivative(*[p.data for p in parents], data)
-        node.op = op
+            node.local_grads = primitive.derivative(*[p.data for p in parents], data)
     else:
         node.parents = node.local_grads = ()
-        node.op = ""
-    if mode.detect_anomaly:
+        node.primitive = None
+    if mode.anomaly:
         from .anomaly import check_forward
 
-        check_forward(op, node, parents)
+        check_forward(primitive, node, parents)
     return node

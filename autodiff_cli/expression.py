@@ -11,12 +11,10 @@ from __future__ import annotations
 import ast
 from typing import Callable
 
-from autodiff import Value
+from autodiff import PRIMITIVES, Value
+from autodiff.value import FUNCTIONS as FUNCTION_NAMES
 
-FUNCTIONS: dict[str, Callable[[Value], Value]] = {
-    name: getattr(Value, name)
-    for name in ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs")
-}
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {name: PRIMITIVES[name] for name in FUNCTION_NAMES}
 BINARY = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,

@@ -84,14 +84,26 @@ def test_terms_record_local_derivative_contribution_and_the_gradient_after():
     assert x.grad == 4.0
 
 
-def test_grad_is_updated_as_the_steps_go_on_top_of_earlier_passes():
+def test_each_step_carries_the_gradients_on_top_of_earlier_passes():
+    loss, x, y, z = chain()
+    loss.backward()
+    steps = backward_steps(loss)
+    first = next(steps)
+    assert first.terms[0].grad == 0.72  # z: 0.36 from this pass on top of 0.36 from the first
+    step = next(steps)
+    assert step.terms[0].total == 1.08 and step.terms[0].grad == 2.16
+    for _ in steps:
+        pass
+    assert (loss.grad, z.grad, x.grad) == (2.0, 0.72, 2.16)
+
+
+def test_steps_stopped_early_leave_every_grad_as_it_was_like_backward():
     loss, x, y, z = chain()
     loss.backward()
     steps = backward_steps(loss)
     next(steps)
-    assert (loss.grad, z.grad, x.grad) == (2.0, 0.72, 1.08)  # x not reached in this pass yet
-    step = next(steps)
-    assert step.terms[0].total == 1.08 and step.terms[0].grad == x.grad == 2.16
+    steps.close()  # as a `break` out of the loop does
+    assert (loss.grad, z.grad, x.grad, y.grad) == (1.0, 0.36, 1.08, 0.72)
 
 
 def test_a_leaf_output_gets_its_seed_and_no_steps():
