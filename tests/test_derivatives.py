@@ -29,6 +29,8 @@ def well_conditioned(out: Value, margin: float) -> bool:
             return False
         if node.op in ("relu", "abs") and abs(node.parents[0].data) < margin:
             return False
+        if node.op == "**" and node.parents[0].data == 0.0:  # x ** y at the edge of its domain
+            return False
     return True
 
 

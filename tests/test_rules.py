@@ -163,3 +163,13 @@ def test_the_command_line_and_the_drawing_read_the_table():
     for node, text in [(x * y, "x × y"), (x.sigmoid(), "σ(x)"), (x**2, "x²"), (x**y, "x ^ y"),
                        (abs(x), "|x|"), (-x, "−x"), (x ** -1, "x⁻¹"), (x**0.5, "x^0.5")]:
         assert expression(node, names) == text
+
+
+def test_operators_written_out_record_what_the_table_rules_give():
+    from autodiff import weighted_sum
+
+    for a, b in [(2.0, -3.0), (0.0, 1.5), (-1.0, 0.25)]:
+        x, y = Value(a), Value(b)
+        for node in (x + y, x - y, x * y, x / y, -x, 1.5 + x, weighted_sum([x, 2.0], [y, x], 0.5)):
+            inputs = [p.data for p in node.parents]
+            assert node.local_grads == node.primitive.derivative(*inputs, node.data), node.op
