@@ -276,7 +276,7 @@ WEIGHTED_SUM = Op("weighted_sum", _weighted_sum_derivative)
 def weighted_sum(
     weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0
 ) -> Value:
-    """z = Σ_k w_k·x_k + b as one node: a neuron's weighted input z_j^(l) in the seeds.
+    """z = Σ_k w_k·x_k + b as one node: a neuron's weighted input z_j^(l) in backprop notation.
 
     Its parents are w_1, x_1, …, w_n, x_n, b and its local derivatives x_1, w_1, …, x_n, w_n, 1:
     exactly the ∂z/∂w_jk = a_k and ∂z/∂a_k = w_jk that the backprop derivation multiplies by.

@@ -1,4 +1,4 @@
-"""Models: parameter names and order, the seeds' indexing, initialisation, state, bad input."""
+"""Models: parameter names and order, the w_jk^(l) indexing, initialisation, state, bad input."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from nn.activations import ACTIVATIONS
 NAME = re.compile(r"layers\.(\d+)\.neurons\.(\d+)\.(?:w\.(\d+)|b)")
 
 
-def test_mlp_parameter_names_follow_the_seeds_indexing():
+def test_mlp_parameter_names_follow_the_backprop_indexing():
     mlp = nn.MLP(3, [4, 2], seed=0)
     named = mlp.named_parameters()
     assert len(named) == (3 + 1) * 4 + (4 + 1) * 2

@@ -94,7 +94,7 @@ def test_grad_is_updated_as_the_steps_go_on_top_of_earlier_passes():
     assert step.terms[0].total == 1.08 and step.terms[0].grad == x.grad == 2.16
 
 
-def test_a_leaf_output_gets_its_seed_and_no_steps():
+def test_a_leaf_output_gets_gradient_one_and_no_steps():
     x = Value(5.0)
     assert list(backward_steps(x)) == []
     assert x.grad == 1.0

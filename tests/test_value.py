@@ -261,7 +261,7 @@ def test_the_exponent_must_be_a_number_or_value():
         Value(2.0) ** "3"
 
 
-# --- property: the engine is linear in its seed and exact on polynomials ------------------
+# --- property: the engine is exact on polynomials ----------------------------------------
 
 
 @given(st.lists(st.floats(-10, 10), min_size=1, max_size=8), st.floats(-3, 3))
@@ -274,7 +274,7 @@ def test_polynomial_derivative_is_exact_to_rounding(coefficients, point):
     assert x.grad == pytest.approx(expected, abs=1e-12 * (1 + scale))
 
 
-def test_weighted_sum_is_one_node_carrying_the_seeds_partials():
+def test_weighted_sum_is_one_node_carrying_dz_dw_and_dz_da():
     from autodiff import weighted_sum
 
     w1, w2, a1, a2, b = (Value(v, name=n) for v, n in
