@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from typing import Callable
 
 import nn
 from autodiff.notation import parameter
@@ -15,8 +16,8 @@ RTOL = 1e-9
 ATOL = 1e-12
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
+def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
+    parser = new_command(
         "check",
         help="check the four backpropagation equations, derived by hand, against the engine",
         description=(

@@ -15,9 +15,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Differentiate, draw and check computation graphs with the autodiff engine.",
     )
     commands = parser.add_subparsers(metavar="COMMAND", required=True)
-    demo.add_parser(commands)
-    graph_command.add_parser(commands)
-    check.add_parser(commands)
+    demo.add_parser(commands.add_parser)
+    graph_command.add_parser(commands.add_parser)
+    check.add_parser(commands.add_parser)
     return parser
 
 
