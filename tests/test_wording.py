@@ -19,7 +19,7 @@ from autodiff_cli.main import main
 ROOT = Path(__file__).parent.parent
 SHIPPED = ["README.md", "autodiff/*.py", "nn/*.py", "autodiff_cli/*.py", "notebooks/*.ipynb",
            "docs/*.py", "docs/*.svg"]
-COMMANDS = ["demo", "graph", "check"]
+COMMANDS = ["demo", "graph", "check", "notebooks"]
 THE_SEEDS = re.compile(r"\bseeds['’]|\bthe seeds\b", re.IGNORECASE)
 
 
