@@ -43,23 +43,50 @@ def evaluate_or_reject(tree, x: float, y: float, margin: float) -> Value:
     return out
 
 
+def reject_a_zero_value_exponent(out: Value) -> None:
+    """x ** y at y == 0, y a Value: the rule's graph path drops ∂/∂y there, so second
+    derivatives are wrong (issue 10, a known engine bug held by the strict xfail below).
+    Delete this with the fix."""
+    if any(n.op == "**" and n.parents[1].data == 0.0 for n in topological_order(out)):
+        reject()
+
+
+def symbolic_or_reject(expr, x: float, y: float) -> float:
+    """SymPy's value at the point; where it has none (a pole of a derivative, a complex
+    value), the point is outside what the engine can be compared on."""
+    try:
+        value = evaluate(expr, x, y)
+    except (*DOMAIN_ERRORS, TypeError):
+        reject()
+    if not math.isfinite(value):
+        reject()
+    return value
+
+
 @settings(max_examples=120)
 @given(trees, points, points)
 def test_random_expressions_match_sympy_to_second_order(tree, x, y):
-    evaluate_or_reject(tree, x, y, margin=1e-6)
+    reject_a_zero_value_exponent(evaluate_or_reject(tree, x, y, margin=1e-6))
     f = engine_function(tree)
     value, engine_grad = engine_value_and_grad(f, x, y)
     engine_hessian = hessian(f, argnums=(0, 1))(x, y)
 
     symbolic = sympy_expr(tree)
-    assert close(value, evaluate(symbolic, x, y))
+    assert close(value, symbolic_or_reject(symbolic, x, y))
     variables = (X, Y)
     for i, u in enumerate(variables):
         first = sp.diff(symbolic, u)
-        assert close(engine_grad[i], evaluate(first, x, y), rel=1e-7, abs_=1e-8), (tree, u)
+        expected = symbolic_or_reject(first, x, y)
+        assert close(engine_grad[i], expected, rel=1e-7, abs_=1e-8), (tree, u)
         for j, v in enumerate(variables):
-            second = evaluate(sp.diff(first, v), x, y)
+            second = symbolic_or_reject(sp.diff(first, v), x, y)
             assert close(engine_hessian[i][j], second, rel=1e-6, abs_=1e-7), (tree, u, v)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10: x ** y drops ∂/∂y at y == 0 (create_graph)")
+def test_second_derivative_through_a_zero_value_exponent():
+    """x ** log x = exp(log² x) has second derivative 2 at x = 1, where the exponent is 0."""
+    assert hessian(lambda x: x ** x.log())(1.0) == pytest.approx(2.0)
 
 
 def numbers_only(f):
