@@ -39,6 +39,7 @@ def test_version_is_pyprojects_as_installed(capsys):
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """The wheel pip builds from this checkout (with the installed hatchling: no download)."""
+    pytest.importorskip("hatchling")
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
