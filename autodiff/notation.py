@@ -1,8 +1,8 @@
 """How nodes, operations and numbers are written, so the step text and the drawing agree.
 
 Nodes are called by their `name`; parameters named by `nn` ("layers.0.neurons.1.w.2") are
-written in the seeds' notation (w₂₃⁽¹⁾, 1-based); unnamed nodes get v<i>, i their position
-in topological order; an unnamed output is L.
+written in the backpropagation notation, 1-based (w₂₃⁽¹⁾: into neuron 2 of layer 1 from input 3);
+unnamed nodes get v<i>, i their position in topological order; an unnamed output is L.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class Parameter(NamedTuple):
 
 
 def parameter(name: str | None) -> Parameter | None:
-    """The seeds' reading of an `nn` parameter name, or None for any other name."""
+    """An `nn` parameter name read as w_jk^(l) or b_j^(l), or None for any other name."""
     match = _PARAMETER.fullmatch(name or "")
     if match is None:
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import Callable
 
 import nn
 from autodiff import draw_graph
@@ -16,8 +17,8 @@ SAMPLES = 100
 BATCH_SIZE = 10
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
+def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
+    parser = new_command(
         "demo",
         help="train an MLP on two moons and write a neuron's graph and the decision boundary",
         description=(

@@ -6,6 +6,7 @@ import argparse
 import math
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 from autodiff import Value
 from autodiff.dot import stderr_text
@@ -16,8 +17,8 @@ from .errors import CommandError
 SOURCE_SUFFIXES = {".dot", ".gv"}
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
+def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
+    parser = new_command(
         "graph",
         help="differentiate an expression, print its gradients and draw its graph",
         description=(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import check, demo, graph_command
+import autodiff
+
+from . import check, demo, graph_command, notebooks
 from .errors import CommandError
 
 
@@ -14,10 +16,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="autodiff",
         description="Differentiate, draw and check computation graphs with the autodiff engine.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {autodiff.__version__}")
     commands = parser.add_subparsers(metavar="COMMAND", required=True)
-    demo.add_parser(commands)
-    graph_command.add_parser(commands)
-    check.add_parser(commands)
+    demo.add_parser(commands.add_parser)
+    graph_command.add_parser(commands.add_parser)
+    check.add_parser(commands.add_parser)
+    notebooks.add_parser(commands.add_parser)
     return parser
 
 

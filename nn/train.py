@@ -1,5 +1,5 @@
-"""`fit`: the training loop. Each step averages the per-sample losses of a batch, so (as in
-the seeds) the batch's gradient is the average of the per-sample gradients.
+"""`fit`: the training loop. Each step averages the per-sample losses C_0 of a batch of n
+samples, so the batch's gradient is the average of the n per-sample gradients.
 """
 
 from __future__ import annotations

@@ -87,7 +87,8 @@ def test_graph_refuses_bad_bindings(capsys, binding):
 
 
 def test_help_everywhere(capsys):
-    for argv in (["--help"], ["graph", "--help"], ["demo", "--help"], ["check", "--help"]):
+    for argv in (["--help"], ["graph", "--help"], ["demo", "--help"], ["check", "--help"],
+                 ["notebooks", "--help"]):
         status, out, _ = run(capsys, *argv)
         assert status == 0 and "usage: autodiff" in out
 
@@ -144,6 +145,50 @@ def test_check_exits_1_when_the_reference_disagrees(capsys, monkeypatch):
     monkeypatch.setattr(nn.reference, "gradients", wrong)
     status, out, _ = run(capsys, "check", "--seed", "1")
     assert status == 1 and "FAIL" in out
+
+
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+
+
+def test_notebooks_are_copied_into_the_default_directory(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "notebooks")
+    assert status == 0 and "jupyter lab autodiff-notebooks" in out
+    copied = sorted((tmp_path / "autodiff-notebooks").iterdir())
+    assert [c.name for c in copied] == [n.name for n in NOTEBOOKS] and len(copied) >= 3
+    assert all(c.read_bytes() == n.read_bytes() for c, n in zip(copied, NOTEBOOKS))
+
+
+def test_notebooks_never_overwrite_and_copy_nothing_then(capsys, tmp_path):
+    mine = tmp_path / "new" / "dir"
+    assert run(capsys, "notebooks", str(mine))[0] == 0
+    status, _, err = run(capsys, "notebooks", str(mine))
+    assert status == 2 and f"not overwriting {mine / NOTEBOOKS[0].name} (and " in err
+    edited = mine / NOTEBOOKS[-1].name
+    edited.write_text("my edits")
+    for other in NOTEBOOKS[:-1]:
+        (mine / other.name).unlink()
+    status, out, err = run(capsys, "notebooks", str(mine))
+    assert status == 2 and out == "" and "Traceback" not in err
+    assert err.strip().splitlines() == [f"autodiff: error: not overwriting {edited}: "
+                                        "choose another DIR or move the old files away"]
+    assert [p.name for p in mine.iterdir()] == [edited.name]  # nothing copied
+    assert edited.read_text() == "my edits"
+
+
+def test_notebooks_into_a_file_are_refused_in_one_line(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    status, _, err = run(capsys, "notebooks", str(tmp_path / "file"))
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "cannot copy" in err
+
+
+def test_an_installation_without_notebooks_says_so_in_one_line(capsys, tmp_path, monkeypatch):
+    from autodiff_cli import notebooks
+
+    monkeypatch.setattr(notebooks, "SOURCES", (tmp_path / "shipped", tmp_path / "checkout"))
+    status, _, err = run(capsys, "notebooks", str(tmp_path / "mine"))
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "no notebooks" in err
+    assert not (tmp_path / "mine").exists()
 
 
 @pytest.mark.parametrize("name", ["g.svg", "g.png", "g.dot"])

@@ -118,4 +118,4 @@ def test_load_refuses_every_malformed_file(model, tmp_path):
 
 def test_save_takes_an_mlp(tmp_path):
     with pytest.raises(TypeError, match="MLP"):
-        nn.save(nn.Neuron(2), tmp_path / "neuron.json")
+        nn.save(nn.Neuron(2, seed=0), tmp_path / "neuron.json")

@@ -1,7 +1,7 @@
 """check_partials: hand derivations beside the engine and the numeric referee.
 
-The main case is the seeds' ∂C_0/∂w for one sigmoid neuron: z = w·a_prev + b, a = σ(z),
-C_0 = (a - y)², so ∂C_0/∂w = δ·a_prev (eq. 7) with δ = 2(a - y)·σ'(z) (eq. 3).
+The main case is ∂C_0/∂w for one sigmoid neuron: z = w·a_prev + b, a = σ(z), C_0 = (a - y)²,
+so ∂C_0/∂w = δ·a_prev (BP4) with δ = 2(a - y)·σ'(z) (BP1).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def delta(w, a_prev, b, y):
     return 2.0 * (a - y) * a * (1.0 - a)
 
 
-def test_a_right_derivation_of_the_seeds_partials_passes():
+def test_a_right_derivation_of_one_neurons_partials_passes():
     report = check_partials(cost, POINT, {
         "w": lambda w, a_prev, b, y: delta(w, a_prev, b, y) * a_prev,
         "b": delta,

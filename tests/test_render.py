@@ -187,7 +187,7 @@ def test_large_graphs_are_refused_with_the_count_and_how_to_raise_the_limit():
     ("layers.1.neurons.0.b", "b₁⁽²⁾"), ("neurons.2.w.0", "w₃₁"), ("w.4", "w₅"),
     ("layers.0.w.1", None), ("weights", None),
 ])
-def test_nn_parameter_names_in_the_seeds_notation(name, symbol):
+def test_nn_parameter_names_in_the_backprop_notation(name, symbol):
     found = parameter(name)
     assert (found and found.symbol) == symbol
 
