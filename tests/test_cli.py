@@ -237,3 +237,11 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     finally:
         os.close(write)
     assert result.stderr == "" and result.returncode == 128 + 13  # as if ended by SIGPIPE
+
+
+def test_demo_that_cannot_write_a_picture_after_training_says_so_in_one_line(tmp_path):
+    (tmp_path / "neuron.svg").mkdir()  # the directory is writable, the picture's name is taken
+    result = autodiff("demo", "--out", str(tmp_path), "--steps", "1", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("autodiff: error: cannot write the pictures:")
+    assert "neuron.svg" in result.stderr.splitlines()[-1]
