@@ -28,7 +28,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         ),
         epilog="example: autodiff graph 'tanh(w*x + b)' w=0.5 x=2 b=-1 -o graph.svg",
     )
-    # str.strip: undoes the space `expression_first` puts before an argument starting with '-'
+    # str.strip: undoes the space `protect_expression` puts before an argument starting with '-'
     parser.add_argument("expression", metavar="EXPR", type=str.strip)
     parser.add_argument("bindings", metavar="NAME=VALUE", nargs="*", type=str.strip,
                         help="bind a name to a number")
@@ -39,7 +39,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def expression_first(argv: list[str]) -> list[str]:
+def protect_expression(argv: list[str]) -> list[str]:
     """`argv` with `graph`'s EXPR kept an argument when it starts with '-' ('-x*y'), which
     argparse would take for an option: a leading space makes any such word an argument, and
     the parser strips it. Options (-h, -o FILE, -oFILE, --anything) and what follows `--` are

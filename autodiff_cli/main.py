@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(graph_command.expression_first(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(graph_command.protect_expression(sys.argv[1:] if argv is None else argv))
     try:
         status = args.run(args)
         sys.stdout.flush()  # so that a closed pipe fails here, not at exit
