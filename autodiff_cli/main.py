@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(graph_command.protect_expression(sys.argv[1:] if argv is None else argv))
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(graph_command.protect_expression(argv))
     try:
         status = args.run(args)
         sys.stdout.flush()  # so that a closed pipe fails here, not at exit

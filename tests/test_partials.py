@@ -83,7 +83,7 @@ def test_assert_partials_fails_a_test_with_the_report():
                                         lambda *args: None],
                          ids=["string", "None", "list", "bool", "returns a string", "returns None"])
 def test_a_hand_derivation_that_is_not_a_number_is_refused_naming_the_argument(derivation):
-    with pytest.raises(TypeError, match=r"^check_partials: the hand-derived ∂f/∂b must be a num"):
+    with pytest.raises(TypeError, match=r"^check_partials: the hand-derived ∂f/∂b must be a"):
         check_partials(cost, POINT, {"w": delta(*POINT) * POINT[1], "b": derivation})
 
 
