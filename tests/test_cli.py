@@ -225,7 +225,8 @@ def test_demo_into_an_unwritable_place_fails_before_training(tmp_path):
     """/proc takes no new files, even from root; the old demo trained for minutes first."""
     result = autodiff("demo", "--out", "/proc", "--steps", "100000", cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == "autodiff: error: cannot write to /proc: No such file or directory\n"
+    assert result.stderr.startswith("autodiff: error: cannot write to /proc: ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path):
