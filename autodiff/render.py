@@ -46,6 +46,8 @@ def draw_graph(
     `step` draws the graph as it stands at that step of `backward_steps(root)`. Graphs with
     more than `max_nodes` nodes are refused: `dot` would take minutes to lay them out.
     """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph: expected the Value to draw, got {root!r}")
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(

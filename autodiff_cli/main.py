@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import autodiff
@@ -11,8 +12,15 @@ from . import check, demo, graph_command, notebooks
 from .errors import CommandError
 
 
+class Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error of the command."""
+
+    def error(self, message: str) -> None:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="autodiff",
         description="Differentiate, draw and check computation graphs with the autodiff engine.",
     )
@@ -27,9 +35,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args(graph_command.protect_expression(argv))
     try:
-        return args.run(args)
+        status = args.run(args)
+        sys.stdout.flush()  # so that a closed pipe fails here, not at exit
+        return status
+    except BrokenPipeError:  # the reader has gone (`| head`): stop quietly, as `cat` does
+        # Python flushes stdout once more at exit; point it at nothing so that cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + 13  # what a shell shows for a command ended by SIGPIPE
     except CommandError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2

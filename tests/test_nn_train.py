@@ -120,3 +120,74 @@ def test_fit_refuses_bad_arguments(call):
     model = nn.MLP(2, [1], seed=0)
     with pytest.raises(ValueError):
         call(model, nn.SGD(model.parameters(), 0.1))
+
+
+def _trained(X, y, loss, nouts):
+    """The history and weights of a short run from fixed seeds, whatever holds X and y."""
+    model = nn.MLP(2, nouts, seed=3)
+    history = nn.fit(model, X, y, loss, nn.SGD(model.parameters(), 0.1), 3, batch_size=4,
+                     progress=False, seed=1)
+    return history, model.state_dict(), nn.accuracy(model, X, y, loss)
+
+
+@pytest.mark.parametrize("loss, nouts, targets", [
+    (losses.binary_cross_entropy, [4, 1], lambda y: y),
+    (losses.cross_entropy, [4, 2], lambda y: y),
+    (losses.mse, [4, 1], lambda y: [[float(t)] for t in y]),
+], ids=["binary_cross_entropy", "cross_entropy", "mse on rows"])
+def test_fit_takes_numpy_arrays_and_tuples_as_it_takes_lists(loss, nouts, targets):
+    np = pytest.importorskip("numpy")
+    X, y = nn.data.make_moons(10, seed=0)
+    y = targets(y)
+    expected = _trained(X, y, loss, nouts)
+    assert _trained(np.array(X), np.array(y), loss, nouts) == expected
+    assert _trained(tuple(map(tuple, X)), tuple(y), loss, nouts) == expected
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("where", ["X", "y", "y row"])
+def test_fit_refuses_non_finite_data_naming_the_sample(bad, where):
+    X, y = nn.data.make_moons(8, seed=0)
+    y = [[t] for t in y] if where == "y row" else [float(t) for t in y]
+    if where == "X":
+        X[5][1] = bad
+    elif where == "y":
+        y[5] = bad
+    else:
+        y[5][0] = bad
+    model = nn.MLP(2, [1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"^fit: .*\(sample 5\) is (nan|inf|-inf)") as error:
+        nn.fit(model, X, y, losses.mse, nn.SGD(model.parameters(), 0.1), 1, progress=False)
+    assert repr(bad) in str(error.value) and model.state_dict() == before
+
+
+@pytest.mark.parametrize("X, y, words", [
+    ([[0.0, 1.0], "ab"], [0, 1], r"X\[1\] \(sample 1\) must be a sequence"),
+    ([[0.0, 1.0], [0.0, None]], [0, 1], r"X\[1\]\[1\] \(sample 1\) must be a number"),
+    ([[0.0, 1.0], [1.0, 0.0]], [0, "1"], r"y\[1\] \(sample 1\) must be a sequence"),
+], ids=["string sample", "None input", "string target"])
+def test_fit_refuses_data_that_is_not_numbers(X, y, words):
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(TypeError, match=words):
+        nn.fit(model, X, y, losses.mse, nn.SGD(model.parameters(), 0.1), 1, progress=False)
+
+
+class _OneOutput(nn.Module):
+    """A one-output model that returns its output as one `Value`, not a list of one."""
+
+    def __init__(self):
+        self.mlp = nn.MLP(2, [4, 1], seed=3)
+
+    def __call__(self, x):
+        return self.mlp(x)[0]
+
+
+def test_fit_and_accuracy_take_a_model_returning_one_value():
+    X, y = nn.data.make_moons(10, seed=0)
+    model = _OneOutput()
+    history = nn.fit(model, X, y, losses.binary_cross_entropy, nn.SGD(model.parameters(), 0.1),
+                     3, batch_size=4, progress=False, seed=1)
+    expected = _trained(X, y, losses.binary_cross_entropy, [4, 1])
+    assert history == expected[0] and model.mlp.state_dict() == expected[1]
+    assert nn.accuracy(model, X, y, losses.binary_cross_entropy) == expected[2]

@@ -77,3 +77,25 @@ def test_unknown_names_and_nothing_to_check_are_refused():
 def test_assert_partials_fails_a_test_with_the_report():
     with pytest.raises(AssertionError, match="numeric supports the engine"):
         assert_partials(cost, POINT, {"w": 0.0})
+
+
+@pytest.mark.parametrize("derivation", ["3", None, [1.0], True, lambda *args: "3",
+                                        lambda *args: None],
+                         ids=["string", "None", "list", "bool", "returns a string", "returns None"])
+def test_a_hand_derivation_that_is_not_a_number_is_refused_naming_the_argument(derivation):
+    with pytest.raises(TypeError, match=r"^check_partials: the hand-derived ∂f/∂b must be a"):
+        check_partials(cost, POINT, {"w": delta(*POINT) * POINT[1], "b": derivation})
+
+
+@pytest.mark.parametrize("settings, words", [
+    ({"eps": 0.0}, "eps must be"), ({"atol": -1.0}, "atol must be"),
+    ({"rtol": math.nan}, "rtol must be"),
+])
+def test_a_step_or_tolerance_that_makes_no_sense_is_refused(settings, words):
+    with pytest.raises(ValueError, match=f"^check_partials: {words}"):
+        check_partials(cost, POINT, {"w": delta(*POINT) * POINT[1]}, **settings)
+
+
+def test_expected_must_map_names_to_derivations():
+    with pytest.raises(TypeError, match="^check_partials: expected must map"):
+        check_partials(cost, POINT, [("w", 0.0)])

@@ -172,6 +172,12 @@ def test_a_step_of_another_graph_is_refused():
         draw_graph(loss, step=step)
 
 
+@pytest.mark.parametrize("root", [3.0, None, "x", [Value(1.0)]])
+def test_anything_but_a_value_is_refused_naming_draw_graph(root):
+    with pytest.raises(TypeError, match=r"^draw_graph: expected the Value to draw, got "):
+        draw_graph(root)
+
+
 def test_large_graphs_are_refused_with_the_count_and_how_to_raise_the_limit():
     x = Value(1.0, name="x")
     y = x
