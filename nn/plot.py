@@ -50,7 +50,7 @@ def plot_decision_boundary(
     gx = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
     gy = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
     with no_grad():
-        scores = [[model([u, v])[0].data for u in gx] for v in gy]
+        scores = [[model([u, v]).data for u in gx] for v in gy]
     ax.contourf(gx, gy, scores, levels=[-1e300, threshold, 1e300], colors=["#fde68a", "#bfdbfe"])
     ax.contour(gx, gy, scores, levels=[threshold], colors="#374151", linewidths=1)
     colours = ["#d97706" if label == 0 else "#1d4ed8" for label in y]
