@@ -62,9 +62,9 @@ def test_micrograds_demo_trains_on_nn_with_only_the_import_changed():
 
 
 def test_micrograds_demo_takes_the_same_steps_on_nn_from_the_same_weights():
-    """Given micrograd's initial weights, our network is micrograd's network: the same losses
-    and the same weights after each step, so a full run differs only by the initialisation.
-    (On 30 of the points: micrograd takes seconds a step on all of them.)"""
+    """Given micrograd's initial weights, our network is micrograd's network: the same loss at
+    every step and the same weights at the end, so a full run differs only by the
+    initialisation. (On 30 of the points: micrograd takes seconds a step on all of them.)"""
     X, y = (part[:30] for part in moons())
     random.seed(1337)
     theirs = micrograd_nn.MLP(2, [16, 16, 1])
