@@ -47,10 +47,10 @@ class MLP(Module):
             )
         activations = [check_activation(g, "MLP") for g in [*hidden, output_activation]]
         sizes = [nin, *nouts]
-        seeds = _rng.seeds(seed, len(nouts), "MLP")
+        layer_seeds = _rng.seeds(seed, len(nouts), "MLP")
         self.layers = [
             Layer(n_in, n_out, g, layer_seed)
-            for n_in, n_out, g, layer_seed in zip(sizes, sizes[1:], activations, seeds)
+            for n_in, n_out, g, layer_seed in zip(sizes, sizes[1:], activations, layer_seeds)
         ]
         self.name_parameters()
 
