@@ -166,10 +166,14 @@ def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterat
                     if observe:
                         yield visit
                     continue
-                if plain and len(parents) < 3:  # written out: half the instructions of zip
-                    parents[0].grad += local_grads[0] * gradient
-                    if len(parents) == 2:
-                        parents[1].grad += local_grads[1] * gradient
+                if plain:  # sums that start at 0.0, nothing to record: the loop at its leanest
+                    if len(parents) < 3:  # written out: half the instructions of zip
+                        parents[0].grad += local_grads[0] * gradient
+                        if len(parents) == 2:
+                            parents[1].grad += local_grads[1] * gradient
+                    else:
+                        for parent, local in zip(parents, local_grads):
+                            parent.grad += local * gradient
                     continue
             if anomaly:
                 check_backward(node, local_grads, gradient)
