@@ -6,6 +6,7 @@ over the graph in reverse topological order.
 
 from . import testing
 from .anomaly import AnomalyError, detect_anomaly
+from .compiled import Compiled, compile
 from .functional import grad, hessian, value_and_grad
 from .gradcheck import gradcheck
 from .graph import backpropagate, local_derivatives, topological_order
@@ -20,6 +21,7 @@ from .value import PRIMITIVES, Primitive, Value, weighted_sum
 
 __all__ = [
     "AnomalyError",
+    "Compiled",
     "GradcheckError",
     "PRIMITIVES",
     "Primitive",
@@ -29,6 +31,7 @@ __all__ = [
     "backpropagate",
     "backward_steps",
     "check_partials",
+    "compile",
     "detect_anomaly",
     "draw_dot",
     "draw_graph",

@@ -172,6 +172,13 @@ def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterat
 
 
 def _derivatives_as_graph(node: Value) -> tuple[Partial, ...]:
+    if current().guards is not None:
+        raise TypeError(
+            "a gradient built as a graph (create_graph, hessian, a transform nested in f) "
+            "inside a function that compile records: derivative rules choose their formulas "
+            "from the data (relu's step, abs's sign), which a recording cannot guard; "
+            "compile the function without differentiating inside it"
+        )
     derivative = node.primitive.derivative
     if derivative is None:
         raise TypeError(

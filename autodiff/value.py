@@ -14,6 +14,7 @@ primitive with its rule).
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Collection
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -177,16 +178,16 @@ class Value:
     # --- comparisons read the data (for control flow); equality stays identity -------------
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _operand(other, "<").data
+        return _compare("<", self, other)
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _operand(other, "<=").data
+        return _compare("<=", self, other)
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _operand(other, ">").data
+        return _compare(">", self, other)
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _operand(other, ">=").data
+        return _compare(">=", self, other)
 
     __hash__ = object.__hash__
 
@@ -268,6 +269,22 @@ class Value:
 
     def abs(self) -> Value:
         return ABS(self)
+
+
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def _compare(op: str, a: Value, b: Operand) -> bool:
+    """`a op b` on the data. While `compile` records a function, the comparison is also kept
+    as a guard: a replay checks it on its own numbers and records again if it comes out other."""
+    b = _operand(b, op)
+    outcome = COMPARISONS[op](a.data, b.data)
+    guards = current().guards
+    if guards is not None:
+        guards.append((op, a, b, outcome))
+    return outcome
 
 
 def _name(name: object, label: object) -> str | None:
