@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from functools import partial
 from typing import Callable
 
 from tqdm.auto import tqdm
@@ -13,6 +14,7 @@ from tqdm.auto import tqdm
 from autodiff import Value, no_grad
 
 from . import _validate, losses
+from .compiled import CompiledBatch
 from .data import batches
 from .module import Module
 from .optim import Optimizer
@@ -41,6 +43,7 @@ def fit(
     progress: bool = True,
     shuffle: bool = True,
     seed: int | None = None,
+    compile: bool = False,  # noqa: A002
 ) -> dict[str, list]:
     """Train `model` on samples `X` with targets `y`; return the history per epoch.
 
@@ -52,6 +55,10 @@ def fit(
     `"accuracy"`, the fraction classified correctly, both measured on the forward passes of
     the epoch (before each batch's update), as Keras reports them; accuracy is None when the
     task is not classification (see `classifier`). `progress` shows a tqdm bar.
+
+    `compile=True` runs the model's forward and backward passes through `autodiff.compile`
+    (see `nn.compiled`): the same losses and parameters, several times faster after a first
+    step that records the model (about a second for an MLP(2, [16, 16, 1]) on 100 samples).
     """
     if len(X) != len(y) or not X:
         raise ValueError(f"fit: need as many targets as samples (>= 1), got {len(X)} and {len(y)}")
@@ -60,14 +67,19 @@ def fit(
     correct = classifier(loss, y)
     rng = random.Random(_validate.seed(seed, "fit"))
     history: dict[str, list] = {"loss": [], "accuracy": []}
+    compiled = CompiledBatch(model, partial(batch_loss, loss=loss)) if compile else None
     bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not progress)
     for _ in bar:
         total_loss, hits = 0.0, 0
         for Xb, yb in batches(X, y, batch_size, shuffle, rng.getrandbits(64)):
-            outputs = [model(x) for x in Xb]
-            mean = batch_loss(outputs, yb, loss)
-            optimizer.zero_grad()
-            mean.backward()
+            if compiled is None:
+                outputs = [model(x) for x in Xb]
+                mean = batch_loss(outputs, yb, loss)
+                optimizer.zero_grad()
+                mean.backward()
+            else:
+                optimizer.zero_grad()
+                outputs, mean = compiled(Xb, yb)
             optimizer.step()
             total_loss += mean.data * len(Xb)
             if correct is not None:

@@ -1,0 +1,100 @@
+"""`CompiledBatch`: a training step's forward and backward pass through `autodiff.compile`
+(what `fit(..., compile=True)` runs).
+
+The model's outputs over a batch are compiled as a function of its parameters' values, one
+recording per batch shape; the batch's inputs are leaves the recording reads on each call. The
+loss stays eager, on the outputs' numbers: a loss's Python code depends on its targets (hinge's
+labels, a class index), so recording it would need a recording per order of the targets. Its
+gradient with respect to the outputs flows back through the compiled model (`vjp`), in the
+order `backward` would take on the whole graph, so the parameters' gradients are the same
+floats as eager training's.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from numbers import Real
+from typing import Any, Callable, Iterator, Sequence
+
+from autodiff import Value, backpropagate
+from autodiff import compile as compile_function
+
+from .module import Module
+
+BatchLoss = Callable[[list, Sequence], Value]
+
+
+class CompiledBatch:
+    """`step(X, y)`: the model's outputs on `X` (leaves holding their numbers, shaped as the
+    model returns them) and the batch loss, with ∂loss/∂p added into each parameter's `.grad`
+    as `loss.backward()` adds it."""
+
+    def __init__(self, model: Module, batch_loss: BatchLoss) -> None:
+        self.model = model
+        self.batch_loss = batch_loss
+        self.params = list(dict.fromkeys(model.parameters()))  # a tied parameter once
+        self._inputs: dict[tuple[int, int], list[list[Value]]] = {}
+        self._single = False  # whether the model returns one Value rather than a list
+        self._outputs = compile_function(self._outputs_of)
+
+    def __call__(self, X: Sequence[Sequence[float]], y: Sequence) -> tuple[list, Value]:
+        shape = (len(X), len(X[0]))
+        inputs = self._inputs.setdefault(
+            shape, [[Value(0.0) for _ in range(shape[1])] for _ in range(shape[0])]
+        )
+        for k, (row, x) in enumerate(zip(inputs, X)):
+            if len(x) != shape[1]:
+                raise ValueError(f"fit: sample {k} has {len(x)} inputs, sample 0 {shape[1]}")
+            for leaf, xk in zip(row, x):
+                leaf.data = _number(xk)
+        numbers, pullback = self._outputs.vjp([p.data for p in self.params], shape)
+        leaves = [Value(o) for o in numbers]
+        per_sample = len(leaves) // shape[0]
+        outputs = [leaves[i] if self._single else leaves[i:i + per_sample]
+                   for i in range(0, len(leaves), per_sample)]
+        loss = self.batch_loss(outputs, y)
+        grads = backpropagate(loss)
+        for p, g in zip(self.params, pullback([grads.get(o, 0.0) for o in leaves])):
+            p.grad = p.grad + g if p.grad else g  # as backward adds into .grad
+        return outputs, loss
+
+    def _outputs_of(self, params: list[Value], shape: tuple[int, int]) -> list[Value]:
+        """The model's outputs over the batch, flat, with `params` in place of its parameters."""
+        with _substituted(self.model, dict(zip(self.params, params))):
+            outputs = [self.model(x) for x in self._inputs[shape]]
+        self._single = isinstance(outputs[0], Value)
+        return [o for out in outputs for o in ([out] if self._single else out)]
+
+
+@contextmanager
+def _substituted(model: Module, replacements: dict[Value, Value]) -> Iterator[None]:
+    """The model with each parameter p replaced by `replacements[p]` for the block (as
+    `torch.func.functional_call` does); put back on the way out."""
+    named = model.named_parameters()
+    try:
+        for path, p in named:
+            _put(model, path, replacements[p])
+        yield
+    finally:
+        for path, p in named:
+            _put(model, path, p)
+
+
+def _put(model: Module, path: str, value: Value) -> None:
+    """Set the parameter at `path` (as `named_parameters` names it: attributes and indices)."""
+    *steps, last = path.split(".")
+    holder: Any = model
+    for step in steps:
+        holder = holder[int(step)] if isinstance(holder, (list, tuple)) else getattr(holder, step)
+    if isinstance(holder, tuple):
+        raise TypeError(f"fit(compile=True): parameter {path} is held in a tuple; use a list")
+    if isinstance(holder, list):
+        holder[int(last)] = value
+    else:
+        setattr(holder, last, value)
+
+
+def _number(x: object) -> float:
+    if type(x) is float or isinstance(x, Real):
+        return float(x)
+    raise TypeError(f"fit: inputs must be numbers, got {x!r}")
