@@ -12,14 +12,13 @@ floats as eager training's.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from numbers import Real
-from typing import Any, Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 from autodiff import Value, backpropagate
 from autodiff import compile as compile_function
 
-from .module import Module
+from .module import Module, functional_call
 
 BatchLoss = Callable[[list, Sequence], Value]
 
@@ -32,7 +31,7 @@ class CompiledBatch:
     def __init__(self, model: Module, batch_loss: BatchLoss) -> None:
         self.model = model
         self.batch_loss = batch_loss
-        self.params = list(dict.fromkeys(model.parameters()))  # a tied parameter once
+        self.params = model.parameters()
         self._inputs: dict[tuple[int, int], list[list[Value]]] = {}
         self._single = False  # whether the model returns one Value rather than a list
         self._outputs = compile_function(self._outputs_of)
@@ -54,44 +53,28 @@ class CompiledBatch:
                    for i in range(0, len(leaves), per_sample)]
         loss = self.batch_loss(outputs, y)
         grads = backpropagate(loss)
+        added: dict[Value, float] = {}
         for p, g in zip(self.params, pullback([grads.get(o, 0.0) for o in leaves])):
+            added.setdefault(p, g)  # a tied parameter's gradient is its first place's
+        for p, g in added.items():
             p.grad = p.grad + g if p.grad else g  # as backward adds into .grad
         return outputs, loss
 
     def _outputs_of(self, params: list[Value], shape: tuple[int, int]) -> list[Value]:
-        """The model's outputs over the batch, flat, with `params` in place of its parameters."""
-        with _substituted(self.model, dict(zip(self.params, params))):
-            outputs = [self.model(x) for x in self._inputs[shape]]
+        """The model's outputs over the batch, flat, with `params` for its parameters."""
+        outputs = functional_call(_Batch(self.model), params, self._inputs[shape])
         self._single = isinstance(outputs[0], Value)
         return [o for out in outputs for o in ([out] if self._single else out)]
 
 
-@contextmanager
-def _substituted(model: Module, replacements: dict[Value, Value]) -> Iterator[None]:
-    """The model with each parameter p replaced by `replacements[p]` for the block (as
-    `torch.func.functional_call` does); put back on the way out."""
-    named = model.named_parameters()
-    try:
-        for path, p in named:
-            _put(model, path, replacements[p])
-        yield
-    finally:
-        for path, p in named:
-            _put(model, path, p)
+class _Batch(Module):
+    """The model applied to each sample of a batch (its parameters swapped once, not per sample)."""
 
+    def __init__(self, model: Module) -> None:
+        self.model = model
 
-def _put(model: Module, path: str, value: Value) -> None:
-    """Set the parameter at `path` (as `named_parameters` names it: attributes and indices)."""
-    *steps, last = path.split(".")
-    holder: Any = model
-    for step in steps:
-        holder = holder[int(step)] if isinstance(holder, (list, tuple)) else getattr(holder, step)
-    if isinstance(holder, tuple):
-        raise TypeError(f"fit(compile=True): parameter {path} is held in a tuple; use a list")
-    if isinstance(holder, list):
-        holder[int(last)] = value
-    else:
-        setattr(holder, last, value)
+    def __call__(self, X: list) -> list:
+        return [self.model(x) for x in X]
 
 
 def _number(x: object) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import nn
-from autodiff import Value
+from autodiff import Value, grad
 from nn import losses
 from nn.compiled import CompiledBatch
 
@@ -70,6 +70,18 @@ def test_a_model_with_a_parameter_in_a_tuple_is_refused():
         def __call__(self, x):
             return self.ws[0] * x[0] + self.ws[1]
 
-    with pytest.raises(TypeError, match="ws.0 is held in a tuple"):
+    with pytest.raises(TypeError, match="parameter ws.0 is held in a tuple"):
         nn.fit(Pair(), [[1.0]], [1.0], losses.mse, nn.SGD([Value(0.0)], lr=0.1), 1,
                progress=False, compile=True)
+
+
+def test_functional_call_makes_a_model_a_function_of_its_parameters():
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=2)
+    x, target = [0.5, -1.0], 0.25
+    params = model.parameters()
+    loss = lambda ps: losses.mse(nn.functional_call(model, ps, x), target)
+    gradient = grad(loss)([p.data for p in params])
+    losses.mse(model(x), target).backward()
+    assert gradient == [p.grad for p in params] and model.parameters() == params
+    with pytest.raises(ValueError, match="has 13 parameters, got 2"):
+        nn.functional_call(model, [Value(1.0), Value(2.0)], x)
