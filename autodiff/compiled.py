@@ -298,20 +298,25 @@ def _output(o: Any) -> Any:
 def _generate(
     inputs: list[Value], outputs: list, count: int | None, guards: list
 ) -> tuple[str, dict[str, Any]]:
-    """The source of `replay(*inputs)` and the names it uses (functions, leaves, constants)."""
-    roots = [o for o in outputs if isinstance(o, Value)] + [
-        v for op, a, b, _ in guards for v in (a, b)
-    ]
+    """The source of `replay(*inputs)` and the names it uses (functions, leaves, constants).
+
+    The forward half computes every node of one walk from the outputs and the guards' operands,
+    checks the guards and yields the outputs; the backward half, resumed with their gradient,
+    sums into each node's gradient, once it is complete, the terms the chain rule adds into
+    it, in the order `graph.backward_pass` adds them, and returns the inputs' gradients.
+    """
     top = Value(0.0)
-    top.parents = tuple(roots)  # one walk from every output and guard, outputs first
-    order = topological_order(top)[:-1]
+    top.parents = tuple(o for o in outputs if isinstance(o, Value)) + tuple(
+        v for _, a, b, _ in guards for v in (a, b)
+    )
+    order = topological_order(top)[:-1]  # from the outputs first, as backward walks them
     at = {node: i for i, node in enumerate(order)}
     code = _Code()
     is_input = set(inputs)
     params = [f"v{at[x]}" if x in at else f"unused{k}" for k, x in enumerate(inputs)]
     lines = [f"def replay({', '.join(params)}):"]
-    needs = [False] * len(order)  # whether an input lies upstream, so a gradient is wanted
 
+    needs = [False] * len(order)  # whether an input lies upstream, so its gradient is wanted
     for i, node in enumerate(order):
         if node in is_input:
             needs[i] = True
@@ -326,38 +331,59 @@ def _generate(
         lines.append(f"    if {'not ' if outcome else ''}({test}): return")
     shown = [f"v{at[o]}" if isinstance(o, Value) else code.literal(float(o)).text
              for o in outputs]
-    lines.append(f"    cotangent = yield {shown[0] if count is None else '[' + ', '.join(shown) + ']'}")
+    lines.append(f"    cotangent = yield {shown[0] if count is None else _listed(shown, '[]')}")
 
-    terms: dict[int, list[_Symbol]] = {}  # the contributions to each node's gradient, in order
+    terms: dict[int, list[_Symbol]] = {}  # what the chain rule adds into each gradient, in order
     seeds = ["cotangent"] if count is None else [f"c{k}" for k in range(count)]
-    if count is not None and count:
-        lines.append(f"    {', '.join(seeds)}{',' if count == 1 else ''} = cotangent")
+    if count:
+        lines.append(f"    {_listed(seeds)} = cotangent")
     for seed, o in zip(seeds, outputs):
         if isinstance(o, Value) and needs[at[o]]:
             terms.setdefault(at[o], []).append(_Symbol(seed))
     for i in reversed(range(len(order))):
+        node = order[i]
         if i not in terms:
             continue
         lines += _sum(f"g{i}", terms[i])
-        node = order[i]
         if not node.parents:
             continue
-        gradient = _Symbol(f"g{i}")
         names = [f"v{at[p]}" for p in node.parents] + [f"v{i}"]
         rule = code.derivative(node.primitive, len(node.parents))
         if rule is None:  # the rule's own call, once for all the parents
-            locals_ = [_Symbol(f"d{i}_{k}") for k in range(len(node.parents))]
-            call = code.call(node.primitive.derivative, names)
-            lines.append(f"    {', '.join(d.text for d in locals_)}, = {call}")
-        else:
-            locals_ = [_Symbol(d.text.format(*names), d.precedence) for d in rule]
-        for parent, local in zip(node.parents, locals_):
-            j = at[parent]
-            if needs[j]:
-                terms.setdefault(j, []).append(local * gradient)
+            rule = [_Symbol(f"d{i}_{k}") for k in range(len(node.parents))]
+            lines.append(f"    {_listed([d.text for d in rule])} = "
+                         f"{code.call(node.primitive.derivative, names)}")
+        for k, parent in enumerate(node.parents):
+            if needs[at[parent]]:
+                local = _Symbol(rule[k].text.format(*names), rule[k].precedence)
+                terms.setdefault(at[parent], []).append(_product(local, f"g{i}"))
     grads = [f"g{at[x]}" if x in at and at[x] in terms else "0.0" for x in inputs]
-    lines.append(f"    return ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
+    lines.append(f"    return {_listed(grads, '()')}")
     return "\n".join(lines) + "\n", code.namespace
+
+
+def _listed(items: list[str], brackets: str = "") -> str:
+    """Items separated by commas, a one-item tuple or target list marked by its comma."""
+    text = ", ".join(items) + ("," if len(items) == 1 and brackets != "[]" else "")
+    return f"{brackets[:1]}{text}{brackets[1:]}"
+
+
+def _product(local: _Symbol, gradient: str) -> _Symbol:
+    """`local * gradient`, the chain rule's term."""
+    unit = _unit_product(local, _Symbol(gradient))
+    if unit is not None:
+        return unit
+    text = local.text if local.precedence >= _PRODUCT else f"({local.text})"
+    return _Symbol(f"{text} * {gradient}", _PRODUCT)
+
+
+def _unit_product(one: _Symbol, other: _Symbol) -> _Symbol | None:
+    """1·x is x and −1·x is −x, exactly, for every float: no need to multiply."""
+    if one.text in ("1.0", "1"):
+        return other
+    if one.text in ("-1.0", "-1"):
+        return -other
+    return None
 
 
 def _compilable(node: Value) -> Primitive:
@@ -535,12 +561,11 @@ class _Symbol:
         left, right = self._wrap(left), self._wrap(right)
         if _COMPARISON in (left.precedence, right.precedence):  # a truth value as a number
             raise _Untraceable
-        if symbol == "*":  # 1·x is x and −1·x is −x, exactly, for every float
+        if symbol == "*":
             for one, other in ((left, right), (right, left)):
-                if one.text == "1.0" or one.text == "1":
-                    return other
-                if one.text == "-1.0" or one.text == "-1":
-                    return -other
+                unit = _unit_product(one, other)
+                if unit is not None:
+                    return unit
         depth = max(left.depth, right.depth) + 1
         if depth > _MAX_TERMS:
             raise _Untraceable

@@ -62,13 +62,14 @@ class CompiledBatch:
 
     def _outputs_of(self, params: list[Value], shape: tuple[int, int]) -> list[Value]:
         """The model's outputs over the batch, flat, with `params` for its parameters."""
-        outputs = functional_call(_Batch(self.model), params, self._inputs[shape])
+        outputs = functional_call(Batched(self.model), params, self._inputs[shape])
         self._single = isinstance(outputs[0], Value)
         return [o for out in outputs for o in ([out] if self._single else out)]
 
 
-class _Batch(Module):
-    """The model applied to each sample of a batch (its parameters swapped once, not per sample)."""
+class Batched(Module):
+    """The model applied to each sample of a batch: its outputs, one per sample. With the
+    model's parameters, so `functional_call(Batched(model), params, X)` swaps them once."""
 
     def __init__(self, model: Module) -> None:
         self.model = model
