@@ -28,7 +28,8 @@ What a recording holds, and what is checked on each call (see `compile`):
 
 Not guarded, so frozen into a recording: numbers `f` reads from `.data` or `.grad`, from
 globals, closures or arrays; `==`, `!=` and `bool` of a `Value` (identity and always true, as
-eagerly); randomness and side effects of `f` (they happen when it is recorded).
+eagerly); randomness and side effects of `f` (they happen when it is recorded). A replay
+makes none of `detect_anomaly`'s checks (the recording does): to find a NaN, run `f` itself.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+import threading
 from numbers import Real
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from .functional import ArgNums, Gradient, _argnums, _evaluate, _shape, flat, shaped
 from .graph import topological_order
@@ -89,6 +91,7 @@ class Compiled:
         self.f = f
         self.argnums = argnums
         self._recordings: list[Recording] = []
+        self._lock = threading.Lock()  # for the list of recordings; replays run unlocked
 
     @property
     def recordings(self) -> tuple[Recording, ...]:
@@ -140,7 +143,7 @@ class Compiled:
         """The recording that applies to these arguments, its replay run up to the outputs."""
         indices = _argnums(self.argnums, len(args), "compile")
         key, numbers = _key(args, kwargs, indices)
-        for recording in self._recordings:
+        for recording in self.recordings:
             if recording.key != key:
                 continue
             run = recording.replay(*numbers)
@@ -150,12 +153,10 @@ class Compiled:
                 continue
             except Exception:  # as a path f does not take here would fail: record again
                 continue
-            self._recordings.remove(recording)
-            self._recordings.insert(0, recording)
+            self._keep(recording)
             return recording, run, outputs, indices
         recording = _record(self.f, self.argnums, args, kwargs, key)
-        self._recordings.insert(0, recording)
-        del self._recordings[MAX_RECORDINGS:]
+        self._keep(recording)
         run = recording.replay(*numbers)
         try:
             outputs = next(run)
@@ -165,6 +166,14 @@ class Compiled:
                 "is it deterministic?"
             ) from None
         return recording, run, outputs, indices
+
+    def _keep(self, recording: Recording) -> None:
+        """Put `recording` first, dropping the least recently used past `MAX_RECORDINGS`."""
+        with self._lock:
+            if recording in self._recordings:
+                self._recordings.remove(recording)
+            self._recordings.insert(0, recording)
+            del self._recordings[MAX_RECORDINGS:]
 
     def _gradient(self, grads: tuple, args: tuple, indices: tuple) -> Gradient:
         """The replay's gradients (one per number of each distinct argnum) in argnums' shape."""
@@ -236,9 +245,7 @@ def _number(x: Any, what: str) -> float:
 def _frozen(x: Any, what: str) -> Any:
     """`x` as part of a recording's key: typed (1 and 1.0 may send f different ways), lists and
     tuples by their items."""
-    if isinstance(x, Value) or isinstance(x, (list, tuple)) and any(
-        isinstance(e, Value) for e in x
-    ):
+    if isinstance(x, Value):
         raise TypeError(
             f"compile: {what} is a Value; a compiled function replays numbers (close over "
             "Values instead: their .data is read on each call)"

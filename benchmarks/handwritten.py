@@ -43,7 +43,7 @@ def train_step(layers: list[Layer], X: list[list[float]], y: list[float], lr: fl
         gb = [sum(dj) for dj in by_neuron]  # Σ δ_j
         if l:  # δ^(l-1) = (W^l)ᵀ δ^l ⊙ relu'(z^(l-1)), relu' read off a^(l-1) > 0
             columns = list(zip(*W))
-            delta = [[sum(map(mul, column, d)) if ak > 0.0 else 0.0 for column, ak in zip(columns, a)]
+            delta = [[sum(map(mul, c, d)) if ak > 0.0 else 0.0 for c, ak in zip(columns, a)]
                      for d, a in zip(delta, A)]
         for row, grow in zip(W, gW):
             row[:] = [w - lr * g for w, g in zip(row, grow)]

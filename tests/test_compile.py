@@ -7,7 +7,6 @@ import threading
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import autodiff
 from autodiff import PRIMITIVES, Value, grad, hessian, no_grad, primitive, value_and_grad
