@@ -41,7 +41,7 @@ import threading
 from numbers import Real
 from typing import Any, Callable, Sequence
 
-from .functional import ArgNums, Gradient, _argnums, _evaluate, _shape, flat, shaped
+from .functional import ArgNums, Gradient, _argnums, _evaluate, _flat, _shape, _shaped
 from .graph import topological_order
 from .mode import Switch
 from .value import COMPARISONS, Primitive, Value
@@ -183,7 +183,7 @@ class Compiled:
             at[i] = grads[start:start + size]
             start += size
         like = [args[i] for i in indices]
-        return _shape(shaped((g for i in indices for g in at[i]), like), self.argnums)
+        return _shape(_shaped((g for i in indices for g in at[i]), like), self.argnums)
 
 
 def _resume(run: Any, cotangent: Any) -> tuple:
@@ -266,18 +266,18 @@ def _frozen(x: Any, what: str) -> Any:
 
 
 class _recording(Switch):
-    """While `compile` runs f: comparisons of values append to `guards`."""
+    """While `compile` runs f: what the operations report beside the graph, for the code."""
 
-    def __init__(self, guards: list) -> None:
-        self.guards = guards
+    def __init__(self) -> None:
+        self.guards: list[tuple[str, Value, Value, bool]] = []  # (op, a, b, outcome)
+        self.constants: set[Value] = set()  # leaves made from numbers inside f
 
     def changes(self) -> dict[str, object]:
-        return {"guards": self.guards}
+        return {"recording": self}
 
 
 def _record(f: Callable, argnums: ArgNums, args: tuple, kwargs: dict, key: tuple) -> Recording:
-    guards: list = []
-    with _recording(guards):
+    with _recording() as recorded:
         out, inputs, _ = _evaluate(f, argnums, args, kwargs, "compile")
     if isinstance(out, (list, tuple)):
         outputs = list(out)
@@ -286,7 +286,7 @@ def _record(f: Callable, argnums: ArgNums, args: tuple, kwargs: dict, key: tuple
         count: int | None = len(outputs)
     else:
         outputs, count = [_output(out)], None
-    source, namespace = _generate(list(dict.fromkeys(flat(inputs))), outputs, count, guards)
+    source, namespace = _generate(list(dict.fromkeys(_flat(inputs))), outputs, count, recorded)
     exec(builtins.compile(source, "<autodiff.compile>", "exec"), namespace)
     return Recording(key, source, namespace["replay"], count)
 
@@ -303,7 +303,7 @@ def _output(o: Any) -> Any:
 
 
 def _generate(
-    inputs: list[Value], outputs: list, count: int | None, guards: list
+    inputs: list[Value], outputs: list, count: int | None, recorded: _recording
 ) -> tuple[str, dict[str, Any]]:
     """The source of `replay(*inputs)` and the names it uses (functions, leaves, constants).
 
@@ -312,6 +312,7 @@ def _generate(
     sums into each node's gradient, once it is complete, the terms the chain rule adds into
     it, in the order `graph.backward_pass` adds them, and returns the inputs' gradients.
     """
+    guards = recorded.guards
     top = Value(0.0)
     top.parents = tuple(o for o in outputs if isinstance(o, Value)) + tuple(
         v for _, a, b, _ in guards for v in (a, b)
@@ -324,19 +325,22 @@ def _generate(
     lines = [f"def replay({', '.join(params)}):"]
 
     needs = [False] * len(order)  # whether an input lies upstream, so its gradient is wanted
+    name = [f"v{i}" for i in range(len(order))]  # a variable, or a constant's literal
     for i, node in enumerate(order):
         if node in is_input:
             needs[i] = True
-        elif not node.parents:
+        elif node in recorded.constants:
+            name[i] = code.literal(node.data).text
+        elif not node.parents:  # made outside f: read on each call
             lines.append(f"    v{i} = {code.bind(node)}.data")
         else:
             forward = code.forward(_compilable(node), len(node.parents))
-            lines.append(f"    v{i} = {forward.format(*(f'v{at[p]}' for p in node.parents))}")
+            lines.append(f"    v{i} = {forward.format(*(name[at[p]] for p in node.parents))}")
             needs[i] = any(needs[at[p]] for p in node.parents)
     for op, a, b, outcome in guards:
-        test = f"v{at[a]} {_comparison(op)} v{at[b]}"
+        test = f"{name[at[a]]} {_comparison(op)} {name[at[b]]}"
         lines.append(f"    if {'not ' if outcome else ''}({test}): return")
-    shown = [f"v{at[o]}" if isinstance(o, Value) else code.literal(float(o)).text
+    shown = [name[at[o]] if isinstance(o, Value) else code.literal(float(o)).text
              for o in outputs]
     lines.append(f"    cotangent = yield {shown[0] if count is None else _listed(shown, '[]')}")
 
@@ -354,7 +358,7 @@ def _generate(
         lines += _sum(f"g{i}", terms[i])
         if not node.parents:
             continue
-        names = [f"v{at[p]}" for p in node.parents] + [f"v{i}"]
+        names = [name[at[p]] for p in node.parents] + [name[i]]
         rule = code.derivative(node.primitive, len(node.parents))
         if rule is None:  # the rule's own call, once for all the parents
             rule = [_Symbol(f"d{i}_{k}") for k in range(len(node.parents))]

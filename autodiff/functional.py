@@ -60,12 +60,12 @@ def _fresh_scalar(x: Any, transform: str, position: object) -> Value:
     )
 
 
-def flat(arguments: Sequence[Any]) -> list:
+def _flat(arguments: Sequence[Any]) -> list:
     """The scalars of `arguments` (each a scalar or a flat list or tuple of them), in order."""
     return [e for a in arguments for e in (a if isinstance(a, (list, tuple)) else (a,))]
 
 
-def shaped(scalars: Iterable[Any], like: Sequence[Any]) -> list:
+def _shaped(scalars: Iterable[Any], like: Sequence[Any]) -> list:
     """`scalars` regrouped as `like` is: a list (tuple) for each list (tuple), one for a scalar."""
     it = iter(scalars)
     return [
@@ -82,7 +82,7 @@ def _evaluate(
     An argnum given twice names one input, so each gets the whole gradient, as in JAX.
     """
     indices = _argnums(argnums, len(args), transform)
-    nested = current().nested > 0 or any(isinstance(e, Value) for e in flat(args))
+    nested = current().nested > 0 or any(isinstance(e, Value) for e in _flat(args))
     call_args = list(args)
     with _transforming():
         for i in dict.fromkeys(indices):
@@ -127,9 +127,9 @@ def value_and_grad(
     def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Partial, Gradient]:
         out, inputs, nested = _evaluate(f, argnums, args, kwargs, "value_and_grad")
         out = _scalar(out, "value_and_grad")
-        grads = _gradients(out, flat(inputs), nested)
+        grads = _gradients(out, _flat(inputs), nested)
         value = out if nested else _float(out)
-        return value, _shape(shaped(grads, inputs), argnums)
+        return value, _shape(_shaped(grads, inputs), argnums)
 
     return value_and_gradient
 
@@ -161,10 +161,10 @@ def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     def second_derivatives(*args: Any, **kwargs: Any) -> Any:
         out, inputs, nested = _evaluate(f, argnums, args, kwargs, "hessian")
         out = _scalar(out, "hessian")
-        nodes = flat(inputs)
+        nodes = _flat(inputs)
         first = _gradients(out, nodes, nested=True)
         # per argument i: its row (a scalar) or its rows (a list), each row shaped as the inputs
-        rows = shaped([shaped(_gradients(g, nodes, nested), inputs) for g in first], inputs)
+        rows = _shaped([_shaped(_gradients(g, nodes, nested), inputs) for g in first], inputs)
 
         def block(i: int, j: int) -> Any:  # ∂²f/∂args[i]∂args[j]
             if isinstance(inputs[i], (list, tuple)):

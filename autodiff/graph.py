@@ -172,7 +172,7 @@ def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterat
 
 
 def _derivatives_as_graph(node: Value) -> tuple[Partial, ...]:
-    if current().guards is not None:
+    if current().recording is not None:
         raise TypeError(
             "a gradient built as a graph (create_graph, hessian, a transform nested in f) "
             "inside a function that compile records: derivative rules choose their formulas "

@@ -281,9 +281,9 @@ def _compare(op: str, a: Value, b: Operand) -> bool:
     as a guard: a replay checks it on its own numbers and records again if it comes out other."""
     b = _operand(b, op)
     outcome = COMPARISONS[op](a.data, b.data)
-    guards = current().guards
-    if guards is not None:
-        guards.append((op, a, b, outcome))
+    recording = current().recording
+    if recording is not None:
+        recording.guards.append((op, a, b, outcome))
     return outcome
 
 
@@ -575,7 +575,11 @@ def _operand(x: Operand, op: str) -> Value:
     """`x` as a Value: numbers become constant leaves; anything else is refused."""
     if isinstance(x, Value):
         return x
-    return _leaf(_number(x, op))
+    node = _leaf(_number(x, op))
+    recording = current().recording
+    if recording is not None:  # compile writes such a constant into the code it generates
+        recording.constants.add(node)
+    return node
 
 
 _new = object.__new__

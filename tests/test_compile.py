@@ -255,9 +255,10 @@ def test_comparisons_in_another_thread_are_not_guards_of_a_recording():
     assert "if" not in compiled.recordings[0].source
 
 
-def test_the_generated_code_holds_no_name_from_the_program():
+def test_the_generated_code_holds_constants_and_no_name_from_the_program():
     x = Value(2.0, name="secret")
-    compiled = autodiff.compile(lambda t: t * x + t.relu())
+    compiled = autodiff.compile(lambda t: t * x + (t * 0.25).relu() - math.inf)
     compiled(1.0)
     source = compiled.recordings[0].source
     assert "secret" not in source and source.startswith("def replay(")
+    assert " * 0.25" in source and ".data" in source  # the constant written in, x read
