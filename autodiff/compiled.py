@@ -345,12 +345,12 @@ def _generate(
     lines.append(f"    cotangent = yield {shown[0] if count is None else _listed(shown, '[]')}")
 
     terms: dict[int, list[_Symbol]] = {}  # what the chain rule adds into each gradient, in order
-    seeds = ["cotangent"] if count is None else [f"c{k}" for k in range(count)]
+    given = ["cotangent"] if count is None else [f"c{k}" for k in range(count)]
     if count:
-        lines.append(f"    {_listed(seeds)} = cotangent")
-    for seed, o in zip(seeds, outputs):
+        lines.append(f"    {_listed(given)} = cotangent")
+    for gradient, o in zip(given, outputs):  # the outputs' gradients start the chain rule
         if isinstance(o, Value) and needs[at[o]]:
-            terms.setdefault(at[o], []).append(_Symbol(seed))
+            terms.setdefault(at[o], []).append(_Symbol(gradient))
     for i in reversed(range(len(order))):
         node = order[i]
         if i not in terms:
