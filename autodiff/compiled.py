@@ -421,8 +421,8 @@ def _sum(name: str, terms: list[_Symbol]) -> list[str]:
     for start in range(0, len(terms), _MAX_TERMS):
         texts = [name] if start else []
         for term in terms[start:start + _MAX_TERMS]:
-            left = not texts
-            texts.append(term.text if term.precedence > _SUM - left else f"({term.text})")
+            bare = term.precedence > _SUM or not texts and term.precedence == _SUM
+            texts.append(term.text if bare else f"({term.text})")
         lines.append(f"    {name} = {' + '.join(texts)}")
     return lines
 

@@ -24,9 +24,9 @@ BatchLoss = Callable[[list, Sequence], Value]
 
 
 class CompiledBatch:
-    """`step(X, y)`: the model's outputs on `X` (leaves holding their numbers, shaped as the
-    model returns them) and the batch loss, with ∂loss/∂p added into each parameter's `.grad`
-    as `loss.backward()` adds it."""
+    """Called on a batch `(X, y)`: the model's outputs on `X` (leaves holding their numbers,
+    shaped as the model returns them) and `batch_loss(outputs, y)`, with ∂loss/∂p added into
+    each parameter's `.grad` as `loss.backward()` on the eager graph adds it."""
 
     def __init__(self, model: Module, batch_loss: BatchLoss) -> None:
         self.model = model
