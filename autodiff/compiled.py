@@ -27,8 +27,9 @@ What a recording holds, and what is checked on each call (see `compile`):
   with `==`) select the recording.
 
 Not guarded, so frozen into a recording: numbers `f` reads from `.data` or `.grad`, from
-globals, closures or arrays; `==`, `!=` and `bool` of a `Value` (identity and always true, as
-eagerly); randomness and side effects of `f` (they happen when it is recorded). A replay
+globals, closures or arrays, and Python branches on them; exceptions `f` catches (a `try`
+around a `log`); `==`, `!=` and `bool` of a `Value` (identity and always true, as eagerly);
+randomness and side effects of `f` (they happen when it is recorded). A replay
 makes none of `detect_anomaly`'s checks (the recording does): to find a NaN, run `f` itself.
 """
 
