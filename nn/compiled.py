@@ -6,8 +6,9 @@ recording per batch shape; the batch's inputs are leaves the recording reads on 
 loss stays eager, on the outputs' numbers: a loss's Python code depends on its targets (hinge's
 labels, a class index), so recording it would need a recording per order of the targets. Its
 gradient with respect to the outputs flows back through the compiled model (`vjp`), in the
-order `backward` would take on the whole graph, so the parameters' gradients are the same
-floats as eager training's.
+order `backward` takes on the whole graph when the loss reads each sample's outputs in order
+(as `nn.losses` do), so the parameters' gradients are the same floats as eager training's
+(otherwise they differ by rounding).
 """
 
 from __future__ import annotations
