@@ -59,6 +59,7 @@ def fit(
     `compile=True` runs the model's forward and backward passes through `autodiff.compile`
     (see `nn.compiled`): the same losses and parameters, several times faster after a first
     step that records the model (about a second for an MLP(2, [16, 16, 1]) on 100 samples).
+    A model of your own may compare `Value`s (guarded) but not branch on their `.data`.
     """
     if len(X) != len(y) or not X:
         raise ValueError(f"fit: need as many targets as samples (>= 1), got {len(X)} and {len(y)}")
