@@ -201,6 +201,13 @@ def _derivatives_as_graph(node: Value) -> tuple[tuple[Value, ...], tuple[Partial
     contribution is zero as a function, so its own derivatives are zero too, and leaving it
     out keeps 0 · ∞ (x ** 0.5 at 0, say) from making a NaN in the next derivative.
     """
+    if current().recording is not None:
+        raise TypeError(
+            "a gradient built as a graph (create_graph, hessian, a transform nested in f) "
+            "inside a function that compile records: derivative rules choose their formulas "
+            "from the data (relu's step, abs's sign), which a recording cannot guard; "
+            "compile the function without differentiating inside it"
+        )
     derivative = node.primitive.derivative
     if derivative is None:
         raise TypeError(
