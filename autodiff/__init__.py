@@ -4,6 +4,8 @@ A `Value` records its parents and its local derivatives; `backward()` applies th
 over the graph in reverse topological order.
 """
 
+from importlib.metadata import version as _installed_version
+
 from . import testing
 from .anomaly import AnomalyError, detect_anomaly
 from .functional import grad, hessian, value_and_grad
@@ -17,6 +19,8 @@ from .report import GradcheckError, Report
 from .stepper import step_through, stepper_html, write_step_svgs, write_stepper_html
 from .steps import Step, backward_steps
 from .value import PRIMITIVES, Primitive, Value, weighted_sum
+
+__version__ = _installed_version("autodiff-scalar")  # pyproject.toml's, as pip installed it
 
 __all__ = [
     "AnomalyError",

@@ -21,6 +21,8 @@ their slope, yet a derivative 1 % off fails wherever it is larger than 1e-3.
 from __future__ import annotations
 
 import inspect
+import math
+import sys
 from numbers import Real
 from typing import Any, Callable, Sequence, Union
 
@@ -52,6 +54,7 @@ def gradcheck(
     path (derivative rules run on `Value`s) agrees with the first-order one, which order=1
     checks against `f` itself. With `raise_exception=True` a failure raises `GradcheckError`.
     """
+    check_settings("gradcheck", eps, atol, rtol)
     point = as_point(inputs, "gradcheck")
     names = argument_names(f, len(point))
     every = tuple(range(len(point)))
@@ -83,6 +86,20 @@ def agrees(x: float, reference: float, atol: float, rtol: float) -> bool:
 
 
 _DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
+
+
+def check_settings(check: str, eps: object, atol: object, rtol: object) -> None:
+    """Refuse a step or a tolerance that would make the comparison meaningless: a step of 0
+    (or one below the float spacing of x) divides by zero, a NaN tolerance fails every row, an
+    infinite one passes every row."""
+    for name, value, least in (("eps", eps, sys.float_info.epsilon), ("atol", atol, 0.0),
+                               ("rtol", rtol, 0.0)):
+        if not isinstance(value, Real) or isinstance(value, bool):
+            raise TypeError(f"{check}: {name} must be a number, got {value!r}")
+        if not least <= value < math.inf:
+            raise ValueError(
+                f"{check}: {name} must be a finite number of at least {least:g}, got {value!r}"
+            )
 
 
 def central_difference(

@@ -150,7 +150,9 @@ def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterat
                 continue
             gradient = node.grad
             if create_graph:
-                local_grads = _derivatives_as_graph(node)
+                if gradient is None:  # only constant zeros reached it (see below)
+                    continue
+                parents, local_grads = _derivatives_as_graph(node)
             else:
                 local_grads = node.local_grads
                 if local_grads is None:
@@ -169,9 +171,19 @@ def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterat
                     terms.append(Term(parent, local, contribution, before, total))
             if observe:
                 yield Visit(node, gradient, tuple(terms))
+        if create_graph:  # what only constant zeros reached is a constant zero, still a Value
+            for node in order:
+                if node.grad is None:
+                    node.grad = _leaf(0.0)
 
 
-def _derivatives_as_graph(node: Value) -> tuple[Partial, ...]:
+def _derivatives_as_graph(node: Value) -> tuple[tuple[Value, ...], tuple[Partial, ...]]:
+    """The parents and the local derivatives of `node` as a graph, by its primitive's rule.
+
+    A local derivative that is the constant 0 (relu below its kink) passes nothing on: the
+    contribution is zero as a function, so its own derivatives are zero too, and leaving it
+    out keeps 0 · ∞ (x ** 0.5 at 0, say) from making a NaN in the next derivative.
+    """
     derivative = node.primitive.derivative
     if derivative is None:
         raise TypeError(
@@ -180,7 +192,12 @@ def _derivatives_as_graph(node: Value) -> tuple[Partial, ...]:
             "(create_graph, hessian, nested grad); build it from the engine's operations "
             "or with @primitive"
         )
-    return derivative(*node.parents, node)
+    pairs = [
+        (parent, local)
+        for parent, local in zip(node.parents, derivative(*node.parents, node))
+        if isinstance(local, Value) or local != 0.0
+    ]
+    return tuple(p for p, _ in pairs), tuple(local for _, local in pairs)
 
 
 def _run_backward_closure(node: Value, anomaly: bool, observe: bool) -> Visit | None:

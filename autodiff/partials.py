@@ -6,13 +6,16 @@ depends on neither, so each row says which side it supports.
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Any, Callable, Mapping, Union
 
-from .functional import _float, value_and_grad
+from .functional import value_and_grad
 from .gradcheck import (
-    Inputs, agrees, argument_names, as_point, central_difference, on_numbers, title,
+    Inputs, agrees, argument_names, as_point, central_difference, check_settings, on_numbers,
+    title,
 )
 from .report import GradcheckError, Report, Row
+from .value import Value
 
 Derivation = Union[Callable[..., Any], float]
 
@@ -35,6 +38,13 @@ def check_partials(
     note says which of them the numeric value supports. With `raise_exception=True` a failure
     raises `GradcheckError`.
     """
+    check_settings("check_partials", eps, atol, rtol)
+    if not isinstance(expected, Mapping):
+        raise TypeError(f"check_partials: expected must map argument names to derivations, "
+                        f"got {expected!r}")
+    for name, derivation in expected.items():
+        if not callable(derivation):
+            _hand(derivation, name)
     point = as_point(inputs, "check_partials")
     names = argument_names(f, len(point))
     unknown = [name for name in expected if name not in names]
@@ -50,13 +60,25 @@ def check_partials(
     for i, name in enumerate(names):
         if name in expected:
             derivation = expected[name]
-            hand = _float(derivation(*point) if callable(derivation) else derivation)
+            hand = _hand(derivation(*point) if callable(derivation) else derivation, name)
             numeric = central_difference(value, point, i, eps)[0]
             rows.append(_judge(name, hand, engine[i], numeric, atol, rtol))
     report = Report(title("check_partials", f, names, point, atol, rtol), tuple(rows), "argument")
     if raise_exception and not report.ok:
         raise GradcheckError(report)
     return report
+
+
+def _hand(value: object, name: str) -> float:
+    """A hand derivation's number; a string such as "3" is a slip, not a derivative."""
+    if isinstance(value, Value):
+        return value.data
+    if not isinstance(value, Real) or isinstance(value, bool):
+        raise TypeError(
+            f"check_partials: the hand-derived ∂f/∂{name} must be a number or a callable "
+            f"returning one, got {value!r}"
+        )
+    return float(value)
 
 
 def _judge(name: str, hand: float, engine: float, numeric: float, atol: float, rtol: float) -> Row:

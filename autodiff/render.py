@@ -51,7 +51,7 @@ def draw_graph(
     to lay them out.
     """
     if not isinstance(root, Value):
-        raise TypeError(f"draw_graph: expected a Value, got {root!r}")
+        raise TypeError(f"draw_graph: expected the Value to draw, got {root!r}")
     if rankdir not in _SLOTS:
         raise ValueError(f"draw_graph: rankdir must be one of {tuple(_SLOTS)}, got {rankdir!r}")
     order = topological_order(root)

@@ -1,9 +1,10 @@
-"""`autodiff check`: the seeds' backprop equations against the engine on a random network."""
+"""`autodiff check`: the four backpropagation equations against the engine on a random network."""
 
 from __future__ import annotations
 
 import argparse
 import random
+from typing import Callable
 
 import nn
 from autodiff.notation import parameter
@@ -15,14 +16,15 @@ RTOL = 1e-9
 ATOL = 1e-12
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
+def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
+    parser = new_command(
         "check",
-        help="check the hand-derived backprop equations against the engine",
+        help="check the four backpropagation equations, derived by hand, against the engine",
         description=(
             "Build a random network (1-4 layers, widths 1-6, random activations), take a "
-            "random sample and target, and compare ∂C_0/∂w and ∂C_0/∂b from the four δ "
-            "equations (nn.reference) with the engine's backward, for every parameter. "
+            "random sample and target, and compare the gradients of the cost C_0 of that "
+            "sample from the four backpropagation equations (nn.reference) with the engine's "
+            "backward, for every weight and bias. "
             "Exit status 1 on any disagreement."
         ),
     )

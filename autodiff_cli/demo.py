@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import tempfile
 from pathlib import Path
+from typing import Callable
 
 import nn
 from autodiff import draw_graph
@@ -16,8 +18,8 @@ SAMPLES = 100
 BATCH_SIZE = 10
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
+def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
+    parser = new_command(
         "demo",
         help="train an MLP on two moons and write a neuron's graph and the decision boundary",
         description=(
@@ -44,10 +46,11 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             "the demo draws with matplotlib: pip install 'autodiff-scalar[demo]'"
         ) from None
-    try:
+    try:  # a file made and removed there: before training, so nobody waits for a failure
         args.out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=args.out).close()
     except OSError as error:
-        raise CommandError(f"cannot create {args.out}: {error}") from None
+        raise CommandError(f"cannot write to {args.out}: {error.strerror or error}") from None
 
     X, y = nn.data.make_moons(SAMPLES, seed=args.seed)
     model = nn.MLP(2, [16, 16, 1], seed=args.seed)
@@ -60,13 +63,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"final loss {final_loss:.4f}, accuracy {nn.accuracy(model, X, y, loss):.1%}")
 
     neuron_svg = args.out / "neuron.svg"
-    neuron_svg.write_bytes(_neuron_graph(model, X[0], y[0], loss).pipe(format="svg"))
     boundary_png = args.out / "decision_boundary.png"
     figure = Figure(figsize=(10, 4.2), layout="constrained")
     left, right = figure.subplots(1, 2)
     plot_history(history, ax=left)
     plot_decision_boundary(model, X, y, ax=right)
-    figure.savefig(boundary_png, dpi=120)
+    try:  # still possible: the disk fills up, or a picture's name is taken by a directory
+        neuron_svg.write_bytes(_neuron_graph(model, X[0], y[0], loss).pipe(format="svg"))
+        figure.savefig(boundary_png, dpi=120)
+    except OSError as error:
+        raise CommandError(f"cannot write the pictures: {error}") from None
     print(f"wrote {neuron_svg} (neuron 1 of layer 1 on the first sample, with ∂loss/∂node)")
     print(f"wrote {boundary_png} (loss curve and decision boundary)")
     return 0

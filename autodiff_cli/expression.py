@@ -33,10 +33,12 @@ def parse(text: str, variables: dict[str, Value]) -> Value:
     """The graph of `text` with `variables` bound to their names."""
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH} characters")
+    if "^" in text:  # Python's XOR, nothing an expression here can use
+        raise ExpressionError(f"^ is not a power: write ** instead: {text.replace('^', '**')!r}")
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(f"syntax error at column {error.offset}: {text!r}") from None
+        raise ExpressionError(_syntax_error(text, error)) from None
     except (RecursionError, MemoryError):
         raise ExpressionError("expression nested too deeply") from None
     try:
@@ -46,6 +48,18 @@ def parse(text: str, variables: dict[str, Value]) -> Value:
     if not isinstance(result, Value):
         raise ExpressionError("the expression uses no variable: bind one with NAME=VALUE")
     return result
+
+
+def _syntax_error(text: str, error: SyntaxError) -> str:
+    """Where `text` is wrong, as a 1-based column of `text` itself: Python counts in the
+    stripped text, and gives no column when the text ends too early. A bracket never closed
+    is missing at the end."""
+    lead = len(text) - len(text.lstrip())
+    end = len(text.rstrip()) + 1
+    at = lead + error.offset if error.offset else end
+    if error.msg.endswith("was never closed"):
+        return f"syntax error at column {end}: {error.msg} (opened at column {at}): {text!r}"
+    return f"syntax error at column {at}: {error.msg}: {text!r}"
 
 
 def _evaluate(node: ast.AST, variables: dict[str, Value]) -> Value | float:

@@ -6,6 +6,7 @@ import argparse
 import math
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 from autodiff import Value
 from autodiff.dot import stderr_text
@@ -13,11 +14,12 @@ from autodiff.dot import stderr_text
 from .expression import FUNCTIONS, ExpressionError, parse
 from .errors import CommandError
 
-SOURCE_SUFFIXES = {".dot", ".gv"}
+SOURCE_SUFFIXES = (".dot", ".gv")
+SUFFIXES = (".svg", ".png", *SOURCE_SUFFIXES)  # SVG and PNG: graphviz-pure and Graphviz alike
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    parser = commands.add_parser(
+def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
+    parser = new_command(
         "graph",
         help="differentiate an expression, print its gradients and draw its graph",
         description=(
@@ -27,16 +29,42 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         ),
         epilog="example: autodiff graph 'tanh(w*x + b)' w=0.5 x=2 b=-1 -o graph.svg",
     )
-    parser.add_argument("expression", metavar="EXPR")
-    parser.add_argument("bindings", metavar="NAME=VALUE", nargs="*", help="bind a name to a number")
+    # str.strip: undoes the space `protect_expression` puts before an argument starting with '-'
+    parser.add_argument("expression", metavar="EXPR", type=str.strip)
+    parser.add_argument("bindings", metavar="NAME=VALUE", nargs="*", type=str.strip,
+                        help="bind a name to a number")
     parser.add_argument(
         "-o", "--output", metavar="FILE", type=Path,
-        help="draw the graph to FILE; the format comes from its extension (.svg, .png, .dot)",
+        help=f"draw the graph to FILE; the format comes from its extension ({', '.join(SUFFIXES)})",
     )
     parser.set_defaults(run=run)
 
 
+def protect_expression(argv: list[str]) -> list[str]:
+    """`argv` with `graph`'s EXPR kept an argument when it starts with '-' ('-x*y'), which
+    argparse would take for an option: a leading space makes any such word an argument, and
+    the parser strips it. Options (-h, -o FILE, -oFILE, --anything) and what follows `--` are
+    left alone, so an EXPR starting with -h or -o needs a space: '- out * 2'.
+    """
+    if argv[:1] != ["graph"]:
+        return argv
+    kept = list(argv)
+    for i in range(1, len(kept)):
+        word = argv[i]
+        if word == "--":
+            break
+        if word.startswith("-") and not word.startswith(("--", "-h", "-o")) and (
+            argv[i - 1] not in ("-o", "--output")
+        ):
+            kept[i] = " " + word
+    return kept
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.output is not None and args.output.suffix.lower() not in SUFFIXES:
+        raise CommandError(
+            f"{args.output}: unsupported format (the extension must be {', '.join(SUFFIXES)})"
+        )
     variables = dict(_binding(text) for text in args.bindings)
     try:
         out = parse(args.expression, variables)
@@ -45,11 +73,12 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
     except (ArithmeticError, ValueError, TypeError) as error:
         raise CommandError(f"cannot evaluate {args.expression!r}: {error}") from None
+    if args.output is not None:  # before printing: an error leaves only its own line
+        _draw(out, args.output)
     print(f"value = {out.data!r}")
     for name, variable in variables.items():
         print(f"d/d{name} = {variable.grad!r}")
     if args.output is not None:
-        _draw(out, args.output)
         print(f"graph written to {args.output}")
     return 0
 
@@ -73,15 +102,16 @@ def _binding(text: str) -> tuple[str, Value]:
 def _draw(out: Value, path: Path) -> None:
     from autodiff import draw_graph
 
-    graph = draw_graph(out)
+    try:
+        graph = draw_graph(out)
+    except ValueError as error:  # too large to lay out
+        raise CommandError(f"cannot draw {path}: {error}") from None
     suffix = path.suffix.lower()
     try:
         if suffix in SOURCE_SUFFIXES:
             path.write_text(graph.source)
-        elif suffix:
-            path.write_bytes(graph.pipe(format=suffix[1:]))
         else:
-            raise CommandError(f"{path}: give the file an extension (.svg, .png or .dot)")
+            path.write_bytes(graph.pipe(format=suffix[1:]))
     except subprocess.CalledProcessError as error:  # dot refused: its last line says why
         reason = stderr_text(error).strip().splitlines()[-1:] or [f"exit status {error.returncode}"]
         raise CommandError(f"cannot render {path}: {reason[0]}") from None

@@ -26,7 +26,7 @@ def neuron() -> Value:
 
 
 def network() -> Value:
-    """C0 of MLP(2, [3, 1]) on one sample, after backward: parameters in the seeds' notation."""
+    """C₀ of MLP(2, [3, 1]) on one sample, after backward: parameters named w_jk^(l), b_j^(l)."""
     mlp = nn.MLP(2, [3, 1], activation="tanh", seed=0)
     loss = nn.losses.sum_squared_error(mlp([0.5, -1.0]), [1.0])
     loss.name = "C₀"

@@ -1,8 +1,8 @@
 """nn: neural networks built only from `autodiff.Value` operations.
 
 Backpropagation is not written here: a model's loss is an ordinary expression graph and
-`backward()` differentiates it. The hand-derived equations of the seeds live in `nn.reference`,
-only to check the engine against.
+`backward()` differentiates it. The four backpropagation equations, derived by hand, live in
+`nn.reference`, only to check the engine against.
 """
 
 from . import data, losses, plot, reference

@@ -2,7 +2,7 @@
 
 Each takes the model's outputs (a `Value` or a list of them; plain numbers are treated as
 constants) and the targets (a number or a list of numbers, one per output) and refuses
-mismatched lengths. Averaging over a batch is `fit`'s job, as in the seeds.
+mismatched lengths. Averaging over the n samples of a batch is `fit`'s job.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ Target = Union[float, Sequence[float]]
 
 
 def sum_squared_error(prediction: Prediction, target: Target) -> Value:
-    """The seeds' C_0 = Σ_j (a_j − y_j)²."""
+    """C_0 = Σ_j (a_j − y_j)², the cost of one sample in the backpropagation derivation."""
     a, y = _pair(prediction, target, "sum_squared_error")
     return _sum([(aj - yj) ** 2 for aj, yj in zip(a, y)])
 

@@ -1,4 +1,4 @@
-"""`MLP`: layers in sequence, indexed as in the seeds.
+"""`MLP`: layers in sequence, indexed as in the backpropagation notation (w_jk^(l), b_j^(l)).
 
     mlp.layers[l - 1].neurons[j - 1].w[k - 1]   is   w_jk^(l)
     mlp.layers[l - 1].neurons[j - 1].b          is   b_j^(l)

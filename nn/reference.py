@@ -1,14 +1,15 @@
-"""The seeds' backpropagation, derived by hand and computed on plain floats.
+"""Backpropagation derived by hand and computed on plain floats.
 
 This module exists only to check the engine: it reads an `MLP`'s numbers and applies the four
-equations, sharing no code with `autodiff` (its activation derivatives are written out here).
-Lists are indexed by layer as in the seeds: `z[l][j]` is z_j^(l) and `a[l][j]` is a_j^(l)
-for l = 1 … L, `a[0]` is the input; 0-based within a layer (j − 1, k − 1).
+backpropagation equations, sharing no code with `autodiff` (its activation derivatives are
+written out here). Lists are indexed by layer as in the notation: `z[l][j]` is z_j^(l) and
+`a[l][j]` is a_j^(l) for l = 1 … L, `a[0]` is the input; 0-based within a layer (j − 1, k − 1).
+With δ_j^(l) = ∂C/∂z_j^(l), the error of neuron j of layer l, for a cost C of the outputs:
 
-    (3)  δ^(L) = ∂E/∂a^(L) ⊙ g'(z^(L))
-    (6)  δ^(l) = (W^(l+1))ᵀ δ^(l+1) ⊙ g'(z^(l))
-    (7)  ∂E/∂w_jk^(l) = δ_j^(l) a_k^(l−1)
-    (8)  ∂E/∂b_j^(l) = δ_j^(l)
+    (BP1)  δ^(L) = ∂C/∂a^(L) ⊙ g'(z^(L))
+    (BP2)  δ^(l) = (W^(l+1))ᵀ δ^(l+1) ⊙ g'(z^(l))
+    (BP3)  ∂C/∂b_j^(l) = δ_j^(l)
+    (BP4)  ∂C/∂w_jk^(l) = δ_j^(l) a_k^(l−1)
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def weights(mlp: MLP) -> tuple[list[list[Vector]], list[Vector]]:
 
 
 def forward(mlp: MLP, x: Sequence[float]) -> tuple[list[Vector], list[Vector]]:
-    """(z, a), keeping every layer: (1) z_j^(l) = Σ_k w_jk^(l) a_k^(l−1) + b_j^(l), a = g(z)."""
+    """(z, a), keeping every layer: z_j^(l) = Σ_k w_jk^(l) a_k^(l−1) + b_j^(l), a = g(z)."""
     W, b = weights(mlp)
     z: list[Vector] = [[]]
     a: list[Vector] = [[float(xk) for xk in x]]
@@ -68,12 +69,12 @@ def forward(mlp: MLP, x: Sequence[float]) -> tuple[list[Vector], list[Vector]]:
 
 
 def deltas(mlp: MLP, z: list[Vector], output_gradient: Sequence[float]) -> list[Vector]:
-    """δ[l][j] = ∂E/∂z_j^(l) from ∂E/∂a^(L), by (3) and then (6) from the output backwards."""
+    """δ[l][j] = ∂C/∂z_j^(l) from ∂C/∂a^(L), by BP1 and then BP2 from the output backwards."""
     W, _ = weights(mlp)
     L = len(mlp.layers)
     g_of = [""] + [layer.activation for layer in mlp.layers]
     delta: list[Vector] = [[] for _ in range(L + 1)]
-    delta[L] = [dE * g_prime(g_of[L], zj) for dE, zj in zip(output_gradient, z[L])]
+    delta[L] = [dC * g_prime(g_of[L], zj) for dC, zj in zip(output_gradient, z[L])]
     for l in range(L - 1, 0, -1):
         delta[l] = [
             sum(W[l + 1][k][j] * delta[l + 1][k] for k in range(len(W[l + 1])))
@@ -84,7 +85,7 @@ def deltas(mlp: MLP, z: list[Vector], output_gradient: Sequence[float]) -> list[
 
 
 def gradients(mlp: MLP, x: Sequence[float], y: float | Sequence[float]) -> dict[str, float]:
-    """∂C_0/∂w_jk^(l) by (7) and ∂C_0/∂b_j^(l) by (8), keyed like `mlp.named_parameters()`."""
+    """∂C_0/∂w_jk^(l) by BP4 and ∂C_0/∂b_j^(l) by BP3, keyed like `mlp.named_parameters()`."""
     z, a = forward(mlp, x)
     delta = deltas(mlp, z, _c0_gradient(a[-1], y))
     grads = {}

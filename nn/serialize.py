@@ -4,20 +4,26 @@
      "architecture": {"nin": 2, "nouts": [16, 16, 1], "activations": ["tanh", "tanh", "linear"]},
      "parameters": {"layers.0.neurons.0.w.0": -0.28, ...}}
 
-Floats are written with `repr`, which Python reads back to the same bits. Anything malformed is
-refused with ValueError before a model is built.
+Floats are written with `repr`, which Python reads back to the same bits. A save replaces the
+file atomically, so a reader never sees half of one. Anything malformed is refused with
+ValueError before a model is built, and a file's declared architecture must match the parameters
+it holds, so a few bytes declaring a huge network cost nothing.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import stat
 from typing import Union
 
+from . import _validate
 from .mlp import MLP
 
 FORMAT = "autodiff-mlp"
 VERSION = 1
+MAX_PARAMETERS = 10**7  # ~5 GB as Values: far beyond what a scalar engine can train
 
 Path = Union[str, "os.PathLike[str]"]
 
@@ -40,8 +46,30 @@ def save(model: MLP, path: Path) -> None:
         text = json.dumps(document, indent=1, allow_nan=False)
     except ValueError:
         raise ValueError(f"save: {model!r} has a NaN or infinite weight") from None
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text + "\n")
+    _replace(path, text + "\n")
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write `text` to a new file beside `path`, then rename it over `path`: a reader sees the
+    old file or the new one, never half of one, and a failed write (a full disk) keeps the old.
+    """
+    target = os.path.realpath(path)  # through a symlink, which keeps pointing at the model
+    directory, name = os.path.split(target)
+    temporary = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.tmp")
+    try:  # the old file's permissions, never wider; a new file's as open(path, "w") gives
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = 0o666
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def load(path: Path) -> MLP:
@@ -57,6 +85,8 @@ def load(path: Path) -> MLP:
         )
     except ValueError as error:  # also UnicodeDecodeError: a pickle or other binary file
         raise ValueError(f"{where}: not an {FORMAT} JSON file ({error})") from None
+    except RecursionError:
+        raise ValueError(f"{where}: not an {FORMAT} JSON file (nested too deeply)") from None
     _expect_keys(document, {"format", "version", "architecture", "parameters"}, where)
     version = document["version"]
     if document["format"] != FORMAT or type(version) is not int or version != VERSION:
@@ -64,22 +94,45 @@ def load(path: Path) -> MLP:
             f"{where}: expected format {FORMAT!r} version {VERSION}, "
             f"got {document['format']!r} version {version!r}"
         )
-    architecture = document["architecture"]
+    parameters = document["parameters"]
+    if not isinstance(parameters, dict):
+        raise ValueError(f"{where}: parameters must be an object, got {type(parameters).__name__}")
+    nin, nouts, activations = _architecture(document["architecture"], len(parameters), where)
+    try:
+        model = MLP(nin, nouts, activations[:-1], activations[-1], seed=0)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: bad architecture: {error}") from None
+    try:
+        model.load_state_dict(parameters)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
+    return model
+
+
+def _architecture(architecture: object, held: int, where: str) -> tuple[int, list, list]:
+    """`(nin, nouts, activations)`, once the widths are known to need exactly the `held`
+    parameters: checked on the numbers alone, before anything is built."""
     _expect_keys(architecture, {"nin", "nouts", "activations"}, f"{where}: architecture")
-    nouts, activations = architecture["nouts"], architecture["activations"]
+    nin, nouts, activations = (architecture[key] for key in ("nin", "nouts", "activations"))
     if not (isinstance(nouts, list) and isinstance(activations, list)) or (
         not nouts or len(activations) != len(nouts)
     ):
         raise ValueError(f"{where}: architecture needs one activation per layer: {architecture!r}")
     try:
-        model = MLP(architecture["nin"], nouts, activations[:-1], activations[-1], seed=0)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{where}: bad architecture: {error}") from None
-    try:
-        model.load_state_dict(document["parameters"])
-    except ValueError as error:
-        raise ValueError(f"{where}: {error}") from None
-    return model
+        sizes = [_validate.positive_int(n, "nin and each width", where) for n in [nin, *nouts]]
+    except TypeError as error:
+        raise ValueError(str(error)) from None
+    needed = sum((fan_in + 1) * width for fan_in, width in zip(sizes, sizes[1:]))
+    if needed > MAX_PARAMETERS:
+        raise ValueError(
+            f"{where}: the architecture needs more than {MAX_PARAMETERS:,} parameters, "
+            "the most a model may have"
+        )
+    if needed != held:
+        raise ValueError(
+            f"{where}: the architecture needs {needed} parameters but the file holds {held}"
+        )
+    return nin, nouts, activations
 
 
 def _refuse_constant(name: str) -> None:

@@ -1,11 +1,13 @@
-"""`fit`: the training loop. Each step averages the per-sample losses of a batch, so (as in
-the seeds) the batch's gradient is the average of the per-sample gradients.
+"""`fit`: the training loop. Each step averages the per-sample losses C_0 of a batch of n
+samples, so the batch's gradient is the average of the n per-sample gradients.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Sized
+from numbers import Integral, Real
 from typing import Callable
 
 from tqdm.auto import tqdm
@@ -52,9 +54,11 @@ def fit(
     `"accuracy"`, the fraction classified correctly, both measured on the forward passes of
     the epoch (before each batch's update), as Keras reports them; accuracy is None when the
     task is not classification (see `classifier`). `progress` shows a tqdm bar.
+
+    `X` and `y` may be lists, tuples or numpy arrays; a NaN or infinity in them raises
+    ValueError naming the sample (it would silently train every weight to NaN).
     """
-    if len(X) != len(y) or not X:
-        raise ValueError(f"fit: need as many targets as samples (>= 1), got {len(X)} and {len(y)}")
+    X, y = _checked(X, y, "fit")
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
     correct = classifier(loss, y)
@@ -71,7 +75,7 @@ def fit(
             optimizer.step()
             total_loss += mean.data * len(Xb)
             if correct is not None:
-                hits += sum(correct([o.data for o in out], t) for out, t in zip(outputs, yb))
+                hits += sum(correct(_data_of(out), t) for out, t in zip(outputs, yb))
         history["loss"].append(total_loss / len(X))
         history["accuracy"].append(None if correct is None else hits / len(X))
         postfix = {"loss": f"{history['loss'][-1]:.4g}"}
@@ -83,11 +87,49 @@ def fit(
 
 def accuracy(model: Module, X: Sequence, y: Sequence, loss: Loss) -> float | None:
     """The fraction of samples `model` classifies correctly (by `classifier`'s rule)."""
+    X, y = _checked(X, y, "accuracy")
     correct = classifier(loss, y)
     if correct is None:
         return None
     with no_grad():
-        return sum(correct([o.data for o in model(x)], t) for x, t in zip(X, y)) / len(X)
+        return sum(correct(_data_of(model(x)), t) for x, t in zip(X, y)) / len(X)
+
+
+def _checked(X: object, y: object, where: str) -> tuple[list[list[float]], list]:
+    """Samples and targets as lists of Python numbers, whatever sequences held them (lists,
+    tuples, numpy arrays), each checked finite. A target is a number or a list of them;
+    integers stay integers (class indices)."""
+    if len(X) != len(y) or len(X) == 0:
+        raise ValueError(
+            f"{where}: need as many targets as samples (>= 1), got {len(X)} and {len(y)}"
+        )
+    samples = [_numbers(x, f"X[{i}]", i, where) for i, x in enumerate(X)]
+    targets = [(_number if isinstance(t, Real) else _numbers)(t, f"y[{i}]", i, where)
+               for i, t in enumerate(y)]
+    return samples, targets
+
+
+def _numbers(x: object, what: str, sample: int, where: str) -> list[int | float]:
+    if isinstance(x, (str, bytes)) or not isinstance(x, Sized) or not isinstance(x, Iterable):
+        raise TypeError(
+            f"{where}: {what} (sample {sample}) must be a sequence of numbers, got {x!r}"
+        )
+    return [_number(v, f"{what}[{k}]", sample, where) for k, v in enumerate(x)]
+
+
+def _number(x: object, what: str, sample: int, where: str) -> int | float:
+    if not isinstance(x, Real):
+        raise TypeError(f"{where}: {what} (sample {sample}) must be a number, got {x!r}")
+    if isinstance(x, Integral):
+        return int(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{where}: {what} (sample {sample}) is {x!r}; the data must be finite")
+    return float(x)
+
+
+def _data_of(outputs: Value | Sequence[Value]) -> list[float]:
+    """The numbers of a model's outputs: a list of `Value`s, or one `Value` for one output."""
+    return [o.data for o in _listed(outputs)]
 
 
 def classifier(loss: Loss, y: Sequence) -> Classifier | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -87,7 +88,8 @@ def test_graph_refuses_bad_bindings(capsys, binding):
 
 
 def test_help_everywhere(capsys):
-    for argv in (["--help"], ["graph", "--help"], ["demo", "--help"], ["check", "--help"]):
+    for argv in (["--help"], ["graph", "--help"], ["demo", "--help"], ["check", "--help"],
+                 ["notebooks", "--help"]):
         status, out, _ = run(capsys, *argv)
         assert status == 0 and "usage: autodiff" in out
 
@@ -146,6 +148,50 @@ def test_check_exits_1_when_the_reference_disagrees(capsys, monkeypatch):
     assert status == 1 and "FAIL" in out
 
 
+NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
+
+
+def test_notebooks_are_copied_into_the_default_directory(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(capsys, "notebooks")
+    assert status == 0 and "jupyter lab autodiff-notebooks" in out
+    copied = sorted((tmp_path / "autodiff-notebooks").iterdir())
+    assert [c.name for c in copied] == [n.name for n in NOTEBOOKS] and len(copied) >= 3
+    assert all(c.read_bytes() == n.read_bytes() for c, n in zip(copied, NOTEBOOKS))
+
+
+def test_notebooks_never_overwrite_and_copy_nothing_then(capsys, tmp_path):
+    mine = tmp_path / "new" / "dir"
+    assert run(capsys, "notebooks", str(mine))[0] == 0
+    status, _, err = run(capsys, "notebooks", str(mine))
+    assert status == 2 and f"not overwriting {mine / NOTEBOOKS[0].name} (and " in err
+    edited = mine / NOTEBOOKS[-1].name
+    edited.write_text("my edits")
+    for other in NOTEBOOKS[:-1]:
+        (mine / other.name).unlink()
+    status, out, err = run(capsys, "notebooks", str(mine))
+    assert status == 2 and out == "" and "Traceback" not in err
+    assert err.strip().splitlines() == [f"autodiff: error: not overwriting {edited}: "
+                                        "choose another DIR or move the old files away"]
+    assert [p.name for p in mine.iterdir()] == [edited.name]  # nothing copied
+    assert edited.read_text() == "my edits"
+
+
+def test_notebooks_into_a_file_are_refused_in_one_line(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    status, _, err = run(capsys, "notebooks", str(tmp_path / "file"))
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "cannot copy" in err
+
+
+def test_an_installation_without_notebooks_says_so_in_one_line(capsys, tmp_path, monkeypatch):
+    from autodiff_cli import notebooks
+
+    monkeypatch.setattr(notebooks, "SOURCES", (tmp_path / "shipped", tmp_path / "checkout"))
+    status, _, err = run(capsys, "notebooks", str(tmp_path / "mine"))
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "no notebooks" in err
+    assert not (tmp_path / "mine").exists()
+
+
 @pytest.mark.parametrize("name", ["g.svg", "g.png", "g.dot"])
 def test_graph_draws_to_the_format_of_the_extension(capsys, tmp_path, name):
     status, out, _ = run(capsys, "graph", "x * y + 1", "x=2", "y=3", "-o", str(tmp_path / name))
@@ -154,14 +200,12 @@ def test_graph_draws_to_the_format_of_the_extension(capsys, tmp_path, name):
     assert {"g.svg": b"<svg", "g.png": b"\x89PNG", "g.dot": b"digraph"}[name] in written[:400]
 
 
-def test_graph_refuses_an_unrenderable_format_in_one_line(capsys, tmp_path):
-    from autodiff.dot import find_dot
-
-    status, _, err = run(capsys, "graph", "x * 2", "x=1", "-o", str(tmp_path / "g.pdf"))
-    if "graphviz-pure" not in find_dot():
-        assert status == 0  # a system Graphviz writes PDF
-        return
-    assert status == 2 and len(err.strip().splitlines()) == 1 and "PDF" in err
+@pytest.mark.parametrize("name", ["g.pdf", "g.gif", "g"])
+def test_graph_refuses_an_unsupported_format_before_any_work(capsys, tmp_path, name):
+    status, out, err = run(capsys, "graph", "x * 2", "x=1", "-o", str(tmp_path / name))
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "unsupported format" in err and ".svg, .png, .dot" in err and "PDF" not in err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_demo_without_matplotlib_says_how_to_get_it_before_training(capsys, tmp_path, monkeypatch):
@@ -177,3 +221,73 @@ def test_demo_without_matplotlib_says_how_to_get_it_before_training(capsys, tmp_
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     status, out, err = run(capsys, "demo", "--out", str(tmp_path))
     assert status == 2 and "autodiff-scalar[demo]" in err and "training" not in out
+
+
+def autodiff(*argv: str, cwd: Path, stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
+    """The installed console script, run as a user runs it."""
+    script = shutil.which("autodiff", path=str(Path(sys.executable).parent))
+    return subprocess.run([script, *argv], cwd=cwd, stdout=stdout, stderr=subprocess.PIPE,
+                          text=True, timeout=120)
+
+
+BIG = " + ".join(["x*y"] * 300)  # 601 nodes: more than draw_graph lays out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["graph", "x^2", "x=1"], "write ** instead: 'x**2'"),
+    (["graph", "x * (y", "x=1", "y=2"], "column 7: '(' was never closed (opened at column 5)"),
+    (["graph", "x +", "x=1"], "column 4"),
+    (["graph", "x*y", "x=1", "y=2", "-o", "out.gif"], "out.gif: unsupported format"),
+    (["graph", BIG, "x=1", "y=2", "-o", "big.svg"], "cannot draw big.svg: draw_graph"),
+    (["graph", "x * 2", "x=abc"], "'abc' is not a number"),
+    (["graph", "x * 2", "x=1", "-q"], "expected NAME=VALUE, got '-q'"),
+    (["graph", "x * 2", "x=1", "-o", "missing/g.svg"], "cannot write missing/g.svg"),
+    (["graph"], "the following arguments are required: EXPR"),
+    (["nonsense"], "invalid choice: 'nonsense'"),
+    (["check", "--seed", "one"], "invalid int value: 'one'"),
+    (["demo", "--steps", "0"], "--steps must be at least 1"),
+], ids=["caret", "unclosed", "early end", "gif", "too big to draw", "binding", "unknown option",
+        "no such directory", "no expression", "no such command", "bad seed", "no steps"])
+def test_every_error_is_one_line_status_2_and_no_traceback(tmp_path, argv, words):
+    result = autodiff(*argv, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("autodiff") and words in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("output", [[], ["-o", "g.dot"]], ids=["printed", "drawn"])
+def test_an_expression_starting_with_a_minus_is_an_expression(tmp_path, output):
+    result = autodiff("graph", "-x*y", "x=1", "y=2", *output, cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""
+    assert gradients(result.stdout) == {"x": -2.0, "y": -1.0}
+    if output:
+        assert (tmp_path / "g.dot").read_text().startswith("digraph")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's read-only /proc")
+def test_demo_into_an_unwritable_place_fails_before_training(tmp_path):
+    """/proc takes no new files, even from root; the old demo trained for minutes first."""
+    result = autodiff("demo", "--out", "/proc", "--steps", "100000", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("autodiff: error: cannot write to /proc: ")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`autodiff graph ... | head -0`: the reader is gone before the first line is written."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = autodiff("graph", "x * y", "x=1", "y=2", cwd=tmp_path, stdout=write)
+    finally:
+        os.close(write)
+    assert result.stderr == "" and result.returncode == 128 + 13  # as if ended by SIGPIPE
+
+
+def test_demo_that_cannot_write_a_picture_after_training_says_so_in_one_line(tmp_path):
+    (tmp_path / "neuron.svg").mkdir()  # the directory is writable, the picture's name is taken
+    result = autodiff("demo", "--out", str(tmp_path), "--steps", "1", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("autodiff: error: cannot write the pictures:")
+    assert "neuron.svg" in result.stderr.splitlines()[-1]

@@ -122,3 +122,15 @@ def test_a_stencil_that_leaves_the_domain_says_so():
     with pytest.raises(ValueError, match=r"stencil steps input 0 to -1\.99e-06 .*smaller eps") as error:
         gradcheck(lambda x: x.sqrt(), [1e-8])
     assert "sqrt(-1.99e-06)" in str(error.value)  # the engine's own message is kept
+
+
+@pytest.mark.parametrize("setting, value, error", [
+    ("eps", 0.0, ValueError), ("eps", -1e-6, ValueError), ("eps", math.nan, ValueError),
+    ("eps", math.inf, ValueError), ("eps", 1e-300, ValueError), ("eps", "1e-6", TypeError),
+    ("atol", -1e-5, ValueError), ("atol", math.nan, ValueError), ("atol", math.inf, ValueError),
+    ("rtol", -1e-3, ValueError), ("rtol", math.nan, ValueError), ("rtol", None, TypeError),
+])
+@pytest.mark.parametrize("order", [1, 2])
+def test_a_step_or_tolerance_that_makes_no_sense_is_refused(setting, value, error, order):
+    with pytest.raises(error, match=rf"^gradcheck: {setting} must be .*got {value!r}$"):
+        gradcheck(f, [1.0, 2.0], order=order, **{setting: value})

@@ -72,7 +72,7 @@ def test_loss_gradient_equals_central_differences(case):
         assert math.isclose(v.grad, (up - down) / (2 * h), rel_tol=1e-5, abs_tol=1e-7)
 
 
-def test_sum_squared_error_is_the_seeds_c0():
+def test_sum_squared_error_is_the_cost_c0_of_one_sample():
     a = [Value(0.5), Value(-1.0)]
     c0 = losses.sum_squared_error(a, [1.0, 1.0])
     c0.backward()

@@ -1,4 +1,4 @@
-"""Models: parameter names and order, the seeds' indexing, initialisation, state, bad input."""
+"""Models: parameter names and order, the w_jk^(l) indexing, initialisation, state, bad input."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from nn.activations import ACTIVATIONS
 NAME = re.compile(r"layers\.(\d+)\.neurons\.(\d+)\.(?:w\.(\d+)|b)")
 
 
-def test_mlp_parameter_names_follow_the_seeds_indexing():
+def test_mlp_parameter_names_follow_the_backprop_indexing():
     mlp = nn.MLP(3, [4, 2], seed=0)
     named = mlp.named_parameters()
     assert len(named) == (3 + 1) * 4 + (4 + 1) * 2
@@ -36,8 +36,8 @@ def test_mlp_parameter_names_follow_the_seeds_indexing():
 
 
 def test_stand_alone_neuron_and_layer_names():
-    assert [n for n, _ in nn.Neuron(2).named_parameters()] == ["w.0", "w.1", "b"]
-    layer = nn.Layer(2, 2)
+    assert [n for n, _ in nn.Neuron(2, seed=0).named_parameters()] == ["w.0", "w.1", "b"]
+    layer = nn.Layer(2, 2, seed=0)
     assert [p.name for p in layer.parameters()] == [
         "neurons.0.w.0", "neurons.0.w.1", "neurons.0.b",
         "neurons.1.w.0", "neurons.1.w.1", "neurons.1.b",
@@ -58,7 +58,7 @@ def test_a_custom_module_names_its_parts_by_attribute_path():
 
 def test_w_jk_is_the_weight_into_neuron_j_from_input_k():
     """With hand-set weights, z_j^(1) = Σ_k w_jk x_k + b_j for a linear layer."""
-    mlp = nn.MLP(3, [2], output_activation="linear")
+    mlp = nn.MLP(3, [2], output_activation="linear", seed=0)
     W = [[1.0, 2.0, 3.0], [-1.0, 0.5, 0.0]]
     b = [0.25, -4.0]
     for j in range(2):
@@ -112,17 +112,17 @@ def _ancestors(root: Value) -> list[Value]:
 
 
 def test_per_layer_activations():
-    mlp = nn.MLP(2, [3, 3, 1], activation=["relu", "sigmoid"], output_activation="tanh")
+    mlp = nn.MLP(2, [3, 3, 1], activation=["relu", "sigmoid"], output_activation="tanh", seed=0)
     assert mlp.activations == [layer.activation for layer in mlp.layers] == [
         "relu", "sigmoid", "tanh"]
     assert all(n.activation == "relu" for n in mlp.layers[0].neurons)
-    assert nn.MLP(2, [3, 1]).activations == ["tanh", "linear"]
+    assert nn.MLP(2, [3, 1], seed=0).activations == ["tanh", "linear"]
 
 
 def test_seeded_initialisation_is_deterministic():
     assert nn.MLP(2, [5, 3, 1], seed=7).state_dict() == nn.MLP(2, [5, 3, 1], seed=7).state_dict()
     assert nn.MLP(2, [5, 1], seed=7).state_dict() != nn.MLP(2, [5, 1], seed=8).state_dict()
-    assert nn.MLP(2, [5, 1]).state_dict() != nn.MLP(2, [5, 1]).state_dict()
+    assert nn.MLP(2, [5, 1]).state_dict() != nn.MLP(2, [5, 1]).state_dict()  # unseeded: fresh
     assert nn.Neuron(4, seed=1).state_dict() == nn.Neuron(4, seed=1).state_dict()
 
 
@@ -184,10 +184,10 @@ def test_load_state_dict_refuses_malformed_state_and_changes_nothing(label, stat
     (lambda: nn.MLP(2, [3], seed="x"), TypeError, "seed"),
     (lambda: nn.Neuron(2, "Tanh"), ValueError, "sigmoid"),
     (lambda: nn.Layer(2, 0), ValueError, "nout"),
-    (lambda: nn.MLP(2, [3])([1.0]), ValueError, "expected 2 inputs"),
-    (lambda: nn.Layer(2, 3)([1.0, 2.0, 3.0]), ValueError, "Layer"),
-    (lambda: nn.Neuron(2)("ab"), TypeError, "Neuron"),
-    (lambda: nn.Neuron(2)([1.0, "a"]), TypeError, "'a'"),
+    (lambda: nn.MLP(2, [3], seed=0)([1.0]), ValueError, "expected 2 inputs"),
+    (lambda: nn.Layer(2, 3, seed=0)([1.0, 2.0, 3.0]), ValueError, "Layer"),
+    (lambda: nn.Neuron(2, seed=0)("ab"), TypeError, "Neuron"),
+    (lambda: nn.Neuron(2, seed=0)([1.0, "a"]), TypeError, "'a'"),
 ])
 def test_bad_arguments_are_refused_clearly(call, error, message):
     with pytest.raises(error, match=message):

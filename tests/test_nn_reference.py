@@ -1,4 +1,4 @@
-"""The engine's gradients against the seeds' hand-derived backpropagation (`nn.reference`).
+"""The engine's gradients against backpropagation derived by hand (`nn.reference`).
 
 Backprop must emerge from the engine: nothing in `nn` computes a gradient by hand, so these
 tests compare two computations that share no code.
@@ -78,9 +78,9 @@ def test_engine_activation_gradients_equal_the_back_in_backprop(case):
 
 @settings(max_examples=150)
 @given(networks())
-def test_the_seeds_single_weight_formula_term_by_term(case):
+def test_one_weights_chain_rule_term_by_term(case):
     """∂C_0/∂w_jk^(L) = 2(a_j − y_j) · g'(z_j) · a_k^(L−1), each factor a node's gradient, and
-    ∂C_0/∂a_k^(L−1) = Σ_j 2(a_j − y_j) g'(z_j) w_jk (the seeds' w_12^(L) and a_2^(L−1) among them).
+    ∂C_0/∂a_k^(L−1) = Σ_j 2(a_j − y_j) g'(z_j) w_jk (notebook 2's w_12^(L) and a_2^(L−1) among them).
     """
     mlp, x, y = case
     *hidden, output = mlp.layers
@@ -121,7 +121,7 @@ def test_the_gradient_of_a_batch_is_the_mean_of_per_sample_gradients(case, n, rn
 
 def test_reference_on_a_network_worked_by_hand():
     """One linear output neuron on one tanh neuron: every number by hand."""
-    mlp = nn.MLP(1, [1, 1], activation="tanh", output_activation="linear")
+    mlp = nn.MLP(1, [1, 1], activation="tanh", output_activation="linear", seed=0)
     hidden, out = mlp.layers[0].neurons[0], mlp.layers[1].neurons[0]
     hidden.w[0].data, hidden.b.data, out.w[0].data, out.b.data = 0.5, 0.1, -2.0, 0.3
     x, y = 2.0, 1.0

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import math
+import os
 import pickle
+import stat
 import struct
+import subprocess
+import sys
+import threading
 
 import pytest
 
@@ -118,4 +125,123 @@ def test_load_refuses_every_malformed_file(model, tmp_path):
 
 def test_save_takes_an_mlp(tmp_path):
     with pytest.raises(TypeError, match="MLP"):
-        nn.save(nn.Neuron(2), tmp_path / "neuron.json")
+        nn.save(nn.Neuron(2, seed=0), tmp_path / "neuron.json")
+
+
+def test_a_reader_during_repeated_saves_sees_only_whole_models(tmp_path):
+    """Each save replaces the file whole: a reader never finds it empty or half written."""
+    path = tmp_path / "model.json"
+    small, large = nn.MLP(3, [2, 1], seed=1), nn.MLP(3, [16, 16, 1], seed=2)
+    states = [small.state_dict(), large.state_dict()]
+    nn.save(small, path)
+    done, seen, failures = threading.Event(), [], []
+
+    def read() -> None:
+        while True:
+            try:
+                seen.append(nn.load(path).state_dict())
+            except ValueError as error:
+                failures.append(error)
+            if done.is_set():
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(200):
+            nn.save((small, large)[i % 2], path)
+    finally:
+        done.set()
+        reader.join()
+    assert failures == [] and seen and all(state in states for state in seen)
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def _disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+class _HalfWritten(io.StringIO):
+    """A file on a disk that fills up half way through the write."""
+
+    def __init__(self, real):
+        super().__init__()
+        self.real = real
+
+    def write(self, text):
+        self.real.write(text[: len(text) // 2])
+        self.real.flush()
+        _disk_full()
+
+    def __exit__(self, *exc_info):
+        self.real.close()
+
+
+@pytest.mark.parametrize("failing", ["write", "fsync", "replace"])
+def test_a_failed_save_keeps_the_previous_file_and_leaves_nothing_behind(
+    model, tmp_path, monkeypatch, failing
+):
+    path = tmp_path / "model.json"
+    nn.save(model, path)
+    before = path.read_bytes()
+    other = nn.MLP(3, [4, 2], seed=5)
+    if failing == "write":
+        monkeypatch.setattr(
+            nn.serialize, "open", lambda *a, **k: _HalfWritten(open(*a, **k)), raising=False
+        )
+    else:
+        monkeypatch.setattr(os, failing, _disk_full)
+    with pytest.raises(OSError) as error:
+        nn.save(other, path)
+    assert error.value.errno == errno.ENOSPC
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["model.json"]
+
+
+def test_save_keeps_the_permissions_and_the_symlink(model, tmp_path):
+    target = tmp_path / "model.json"
+    nn.save(nn.MLP(3, [4, 2], seed=5), target)
+    target.chmod(0o600)
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    nn.save(model, link)
+    assert link.is_symlink() and stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert bits(nn.load(target).state_dict()) == bits(model.state_dict())
+    assert sorted(os.listdir(tmp_path)) == ["latest.json", "model.json"]
+
+
+# Run in a child under a 1 GB address-space limit: a load that builds the declared network
+# would need gigabytes and die there of MemoryError instead of bringing this machine down.
+_LOAD_UNDER_1GB = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+import nn
+try:
+    nn.load(sys.argv[1])
+except ValueError as error:
+    print("refused:", error)
+"""
+
+
+@pytest.mark.parametrize("nin", [10**6, 10**7, 10**100], ids=["1e6", "1e7", "1e100"])
+def test_a_tiny_file_declaring_a_huge_network_is_refused_without_building_it(tmp_path, nin):
+    pytest.importorskip("resource")
+    path = tmp_path / "hostile.json"
+    nn.save(nn.MLP(2, [3, 1], seed=0), path)
+    document = json.loads(path.read_text())
+    document["architecture"]["nin"] = nin
+    path.write_text(json.dumps(document))
+    assert path.stat().st_size < 1000
+    child = subprocess.run(
+        [sys.executable, "-c", _LOAD_UNDER_1GB, str(path)],
+        capture_output=True, text=True, timeout=30,
+    )
+    assert child.returncode == 0 and child.stderr == ""
+    assert child.stdout.startswith("refused: load(") and "parameters" in child.stdout
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a": '])
+def test_deeply_nested_json_is_refused_with_value_error(tmp_path, opening):
+    path = tmp_path / "nested.json"
+    path.write_text(opening * 100_000)
+    with pytest.raises(ValueError, match="nested too deeply"):
+        nn.load(path)

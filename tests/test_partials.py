@@ -1,7 +1,7 @@
 """check_partials: hand derivations beside the engine and the numeric referee.
 
-The main case is the seeds' ∂C_0/∂w for one sigmoid neuron: z = w·a_prev + b, a = σ(z),
-C_0 = (a - y)², so ∂C_0/∂w = δ·a_prev (eq. 7) with δ = 2(a - y)·σ'(z) (eq. 3).
+The main case is ∂C_0/∂w for one sigmoid neuron: z = w·a_prev + b, a = σ(z), C_0 = (a - y)²,
+so ∂C_0/∂w = δ·a_prev (BP4) with δ = 2(a - y)·σ'(z) (BP1).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def delta(w, a_prev, b, y):
     return 2.0 * (a - y) * a * (1.0 - a)
 
 
-def test_a_right_derivation_of_the_seeds_partials_passes():
+def test_a_right_derivation_of_one_neurons_partials_passes():
     report = check_partials(cost, POINT, {
         "w": lambda w, a_prev, b, y: delta(w, a_prev, b, y) * a_prev,
         "b": delta,
@@ -77,3 +77,25 @@ def test_unknown_names_and_nothing_to_check_are_refused():
 def test_assert_partials_fails_a_test_with_the_report():
     with pytest.raises(AssertionError, match="numeric supports the engine"):
         assert_partials(cost, POINT, {"w": 0.0})
+
+
+@pytest.mark.parametrize("derivation", ["3", None, [1.0], True, lambda *args: "3",
+                                        lambda *args: None],
+                         ids=["string", "None", "list", "bool", "returns a string", "returns None"])
+def test_a_hand_derivation_that_is_not_a_number_is_refused_naming_the_argument(derivation):
+    with pytest.raises(TypeError, match=r"^check_partials: the hand-derived ∂f/∂b must be a"):
+        check_partials(cost, POINT, {"w": delta(*POINT) * POINT[1], "b": derivation})
+
+
+@pytest.mark.parametrize("settings, words", [
+    ({"eps": 0.0}, "eps must be"), ({"atol": -1.0}, "atol must be"),
+    ({"rtol": math.nan}, "rtol must be"),
+])
+def test_a_step_or_tolerance_that_makes_no_sense_is_refused(settings, words):
+    with pytest.raises(ValueError, match=f"^check_partials: {words}"):
+        check_partials(cost, POINT, {"w": delta(*POINT) * POINT[1]}, **settings)
+
+
+def test_expected_must_map_names_to_derivations():
+    with pytest.raises(TypeError, match="^check_partials: expected must map"):
+        check_partials(cost, POINT, [("w", 0.0)])

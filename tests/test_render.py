@@ -172,6 +172,12 @@ def test_a_step_of_another_graph_is_refused():
         draw_graph(loss, step=step)
 
 
+@pytest.mark.parametrize("root", [3.0, None, "x", [Value(1.0)]])
+def test_anything_but_a_value_is_refused_naming_draw_graph(root):
+    with pytest.raises(TypeError, match=r"^draw_graph: expected the Value to draw, got "):
+        draw_graph(root)
+
+
 def test_large_graphs_are_refused_with_the_count_and_how_to_raise_the_limit():
     x = Value(1.0, name="x")
     y = x
@@ -187,7 +193,7 @@ def test_large_graphs_are_refused_with_the_count_and_how_to_raise_the_limit():
     ("layers.1.neurons.0.b", "b₁⁽²⁾"), ("neurons.2.w.0", "w₃₁"), ("w.4", "w₅"),
     ("layers.0.w.1", None), ("weights", None),
 ])
-def test_nn_parameter_names_in_the_seeds_notation(name, symbol):
+def test_nn_parameter_names_in_the_backprop_notation(name, symbol):
     found = parameter(name)
     assert (found and found.symbol) == symbol
 

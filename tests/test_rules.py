@@ -163,3 +163,24 @@ def test_the_command_line_and_the_drawing_read_the_table():
     for node, text in [(x * y, "x × y"), (x.sigmoid(), "σ(x)"), (x**2, "x²"), (x**y, "x ^ y"),
                        (abs(x), "|x|"), (-x, "−x"), (x ** -1, "x⁻¹"), (x**0.5, "x^0.5")]:
         assert expression(node, names) == text
+
+
+def test_operators_written_out_record_what_the_table_rules_give():
+    from autodiff import weighted_sum
+
+    for a, b in [(2.0, -3.0), (0.0, 1.5), (-1.0, 0.25)]:
+        x, y = Value(a), Value(b)
+        for node in (x + y, x - y, x * y, x / y, -x, 1.5 + x, weighted_sum([x, 2.0], [y, x], 0.5)):
+            inputs = [p.data for p in node.parents]
+            assert node.local_grads == node.primitive.derivative(*inputs, node.data), node.op
+
+
+@pytest.mark.parametrize("f, point", [
+    (lambda x: x.relu() ** 1.5, -1.0),
+    (lambda x: (x.relu() + 0.0) ** 0.5 * 2, -0.5),
+    (lambda x: (x * 0).abs() ** 1.5, 2.0),
+])
+def test_a_constant_zero_slope_passes_nothing_on_so_no_nan_at_the_next_order(f, point):
+    """relu(x)**1.5 is 0 for x < 0: its second derivative is 0, not 0 · ∞. (The first
+    derivative keeps float arithmetic, as micrograd's and PyTorch's: 0 · ∞ is NaN there.)"""
+    assert hessian(f)(point) == 0.0

@@ -106,7 +106,7 @@ def test_steps_stopped_early_leave_every_grad_as_it_was_like_backward():
     assert (loss.grad, z.grad, x.grad, y.grad) == (1.0, 0.36, 1.08, 0.72)
 
 
-def test_a_leaf_output_gets_its_seed_and_no_steps():
+def test_a_leaf_output_gets_gradient_one_and_no_steps():
     x = Value(5.0)
     assert list(backward_steps(x)) == []
     assert x.grad == 1.0
