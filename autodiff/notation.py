@@ -2,7 +2,9 @@
 
 A node is called by its `name`. An unnamed node is called by what it is when that is short: a
 constant by its number, an operation by its expression in its parents' names ("a₁ − y₁",
-"x × 3"); the unnamed output is L, and any other node v<i>, i its position in topological order.
+"x × 3"), or, when that is long, with its unnamed operands written … ("… + (a₂ − y₂)²", a sum
+so far plus one more term). The unnamed output is L, and any other node v<i>, i its position
+in topological order.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Sequence
 
 from .value import Value, _data
 
-SHORT = 20  # the longest expression used as a name; longer ones are v<i>
+SHORT = 24  # the longest expression used as a name
+ELIDED = "…"  # an unnamed operand in a name that would be too long with it written out
 
 # Parentheses only where precedence needs them: (x + y)², x × (y + z), −(x × y). For each
 # operation: how tightly it binds, how tightly its operands must bind, and its last operand.
@@ -36,9 +39,23 @@ def node_names(order: Sequence[Value]) -> dict[Value, str]:
         elif not node.parents:
             names[node] = number(node.data)
         else:
-            text = expression(node, names)
-            names[node] = text if len(text) <= SHORT else f"v{i}"
+            names[node] = _short(node, names) or f"v{i}"
     return names
+
+
+def _short(node: Value, names: dict[Value, str]) -> str | None:
+    """`node`'s expression if it is short, else with unnamed operands elided, longest first,
+    until it is, as long as one operand is still written out."""
+    unnamed = sorted({p for p in node.parents if p.name is None and p.parents},
+                     key=lambda p: -len(names[p]))
+    shown = dict(names)
+    text = expression(node, shown)
+    for operand in unnamed[: len(set(node.parents)) - 1]:
+        if len(text) <= SHORT:
+            break
+        shown[operand] = ELIDED
+        text = expression(node, shown)
+    return text if len(text) <= SHORT else None
 
 
 def expression(node: Value, names: dict[Value, str]) -> str:
@@ -80,7 +97,7 @@ def _tightness(node: Value, name: str) -> int:
     """How tightly `node` binds when written as `name`: as its operation when the name is its
     expression (unnamed and not v<i> or L), loosest for a negative constant, x × (-3), else
     atomically."""
-    if node.name is not None or name.isidentifier():
+    if node.name is not None or name.isidentifier() or name == ELIDED:
         return _ATOM
     if not node.parents:
         return 0 if name.startswith("-") else _ATOM

@@ -11,6 +11,7 @@ from . import _validate
 from .activations import check_activation
 from .module import Module
 from .neuron import Neuron
+from .notation import input_name
 
 
 class Layer(Module):
@@ -28,6 +29,11 @@ class Layer(Module):
         ]
         self.name_parameters()
 
+    def name_parameters(self, layer: int | None = None) -> None:
+        """Name each neuron's values in the backpropagation notation, as layer `layer`."""
+        for j, neuron in enumerate(self.neurons, 1):
+            neuron.name_parameters(layer, j)
+
     @property
     def nin(self) -> int:
         return len(self.neurons[0].w)
@@ -36,7 +42,8 @@ class Layer(Module):
         """Every neuron's output. Numbers become input nodes x1, x2, … once, shared by all the
         neurons, so the graph shows one a_k^(l-1) feeding each neuron (not a copy per neuron)."""
         _validate.inputs(x, self.nin, "Layer")
-        x = [xk if isinstance(xk, Value) else Value(xk, name=f"x{k}") for k, xk in enumerate(x, 1)]
+        x = [xk if isinstance(xk, Value) else Value(xk, name=input_name(k))
+             for k, xk in enumerate(x, 1)]
         return [neuron(x) for neuron in self.neurons]
 
     def __repr__(self) -> str:

@@ -53,6 +53,11 @@ class MLP(Module):
         ]
         self.name_parameters()
 
+    def name_parameters(self) -> None:
+        """Name every value in the backpropagation notation: layer l's neurons as layer l."""
+        for l, layer in enumerate(self.layers, 1):
+            layer.name_parameters(l)
+
     @property
     def nin(self) -> int:
         return self.layers[0].nin
