@@ -20,6 +20,7 @@ from typing import Any
 import graphviz
 
 PURE = "graphviz-pure"
+RASTER = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"}
 
 
 class DotNotFound(graphviz.ExecutableNotFound):
@@ -62,13 +63,14 @@ def render_source(
     """`source` laid out by `engine` and written in `format` ("svg", "png", ...) by `find_dot()`.
 
     `dpi` is the resolution of raster formats (Graphviz draws PNG at 96 dpi; 200 to 300 suits
-    slides). The renderer's warnings go to stderr unless `quiet`; graphviz-pure's are always
-    dropped, since it warns about the width of every non-ASCII character (×, ∂, w₁₂).
+    slides); vector formats (SVG, PDF) do not need one and are drawn as they are. The
+    renderer's warnings go to stderr unless `quiet`; graphviz-pure's are always dropped, since
+    it warns about the width of every non-ASCII character (×, ∂, w₁₂).
     """
     executable = find_dot()
     pure = Path(executable).stem == PURE
     command = [executable, f"-K{engine}", f"-T{format}"]
-    if dpi is not None:
+    if dpi is not None and format.split(":")[0] in RASTER:
         command.append(f"-Gdpi={dpi:g}")
     if neato_no_op:
         command.append(f"-n{int(neato_no_op)}")
@@ -121,7 +123,7 @@ class Drawing(graphviz.Digraph):
             if filename is None:
                 filename = outfile.with_suffix(".gv")
         format = format or self.format
-        source = Path(self.save(filename, directory))
+        source = Path(self.save(filename, directory=directory))
         target = outfile or source.with_name(f"{source.name}.{format}")
         try:
             target.write_bytes(self.pipe(format, renderer, formatter, neato_no_op, quiet,

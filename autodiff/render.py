@@ -21,7 +21,7 @@ from .graph import local_derivatives, topological_order
 from .notation import expression, node_names, number
 from .steps import Step, Trace
 from .theme import Theme, theme as find_theme
-from .value import Value
+from .value import Partial, Value
 
 FONT = "Helvetica"
 _LINE = 24  # characters of a box's title line; a longer expression is wrapped
@@ -105,7 +105,7 @@ def draw_graph(
     boxes.stack_leaves(order, ids)
     boxes.close()
     if step is not None and caption:
-        graph.attr(label=_caption(step), labelloc="b")
+        graph.attr(label=_caption(step, fontsize), labelloc="b")
     return graph
 
 
@@ -126,6 +126,10 @@ class _Progress:
             return
         self.trace = step if isinstance(step, Trace) else step.trace
         self.totals = step.totals() if isinstance(step, Step) else {}
+        self.running: dict[Value, list[Partial]] = {self.trace.root: [1.0]}
+        for each in self.trace.steps:
+            for term in each.terms:
+                self.running.setdefault(term.parent, []).append(term.total)
         self.uses = Counter(parent for node in order for parent in node.parents)
         self.received: Counter[Value] = Counter()
         at = step if isinstance(step, Step) else None
@@ -163,7 +167,7 @@ class _Progress:
         None without a step: each cell fits what it holds."""
         if self.step is None:
             return None
-        totals = self.trace.running_totals.get(node, [])
+        totals = self.running.get(node, [])
         shown = ["?", *(_partial(number(self.trace.grad(node, t))) for t in totals[:-1]),
                  *(number(self.trace.grad(node, t)) for t in totals[-1:])]
         return _width(number(node.data), fontsize), max(_width(t, fontsize) for t in shown)
@@ -184,14 +188,26 @@ def _width(text: str, fontsize: float) -> float:
     return -(-sum(_ADVANCE.get(c, 600) for c in text) * fontsize * 1.1 // 1000) + 4
 
 
-def _caption(step: Step | Trace) -> str:
-    """The step's chain rule under the picture, one left-aligned line per parent."""
-    if isinstance(step, Trace):
-        lines = ["step 0: the forward pass; no gradient yet"]
-    else:
-        lines = [f"step {step.index + 1}: at {step.trace.names[step.node]}",
-                 *str(step).splitlines()]
-    return "".join(escape(line) + "\\l" for line in lines)
+def _caption(step: Step | Trace, fontsize: float) -> str:
+    """The step's chain rule under the picture, one line per parent, in a box as large as the
+    caption of any step of the pass needs, so that no caption moves the drawing."""
+    trace = step if isinstance(step, Trace) else step.trace
+    every = [_caption_lines(trace, k) for k in range(len(trace.steps) + 1)]
+    width = max(_width(line, fontsize) for lines in every for line in lines)
+    height = max(map(len, every)) * round(fontsize * 1.3)
+    lines = _caption_lines(trace, 0) if isinstance(step, Trace) else [
+        f"step {step.index + 1}: at {trace.names[step.node]}", *str(step).splitlines()]
+    text = "".join(f'{escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
+    return (f'<<TABLE BORDER="0" CELLPADDING="4"><TR><TD WIDTH="{width:g}" HEIGHT="{height}" '
+            f'FIXEDSIZE="TRUE" ALIGN="LEFT" VALIGN="TOP">{text}</TD></TR></TABLE>>')
+
+
+def _caption_lines(trace: Trace, k: int) -> list[str]:
+    """Frame k's caption: the forward pass (k = 0), or step k's chain rule."""
+    if k == 0:
+        return ["step 0: the forward pass; no gradient yet"]
+    step = trace.steps[k - 1]
+    return [f"step {k}: at {trace.names[step.node]}", *trace.texts[k - 1].splitlines()]
 
 
 def _kind(node: Value, root: Value, computing: set[tuple[str, ...]]) -> str:

@@ -37,17 +37,15 @@ class Trace:
         return before + total if before else total
 
     @cached_property
-    def running_totals(self) -> dict[Value, list[Partial]]:
-        """Each node's ∂L/∂node as this pass adds it up, one total per contribution (the last
-        complete): all a drawing of any step can show, so it can size every box once.
+    def steps(self) -> tuple[Step, ...]:
+        """Every step of this pass, from a pass of its own that leaves every `.grad` as it was:
+        all that a drawing of any one step may show, so it can size its boxes once for all."""
+        return tuple(_steps(self, graph.backward_pass(self.root, observe=True, results={})))
 
-        Found by a pass of its own, which leaves every `.grad` as it was.
-        """
-        totals: dict[Value, list[Partial]] = {self.root: [1.0]}
-        for visit in graph.backward_pass(self.root, observe=True, results={}):
-            for term in visit.terms:
-                totals.setdefault(term.parent, []).append(term.total)
-        return totals
+    @cached_property
+    def texts(self) -> tuple[str, ...]:
+        """Each step's chain rule, as `str(step)` writes it."""
+        return tuple(str(step) for step in self.steps)
 
 
 @dataclass(frozen=True)
@@ -126,8 +124,13 @@ def backward_steps(root: Value) -> Iterator[Step]:
     """
     order = topological_order(root)
     trace = Trace(root, node_names(order), {n: n.grad for n in order})
+    yield from _steps(trace, graph.backward_pass(root, observe=True))
+
+
+def _steps(trace: Trace, visits: Iterator[graph.Visit]) -> Iterator[Step]:
+    """The steps of `trace`'s pass, one per visit of its chain-rule loop."""
     previous = None
-    for visit in graph.backward_pass(root, observe=True):
+    for visit in visits:
         terms = tuple(
             Term(*term, trace.grad(term.parent, term.total)) for term in visit.terms
         )

@@ -80,4 +80,5 @@ def _translation(transform: str) -> tuple[float, float]:
 
 def _points(outline: ET.Element, shift: tuple[float, float]) -> list[tuple[float, float]]:
     numbers = [float(n) for n in _NUMBER.findall(outline.get("d") or outline.get("points"))]
-    return [(x + shift[0], y + shift[1]) for x, y in zip(numbers[0::2], numbers[1::2])]
+    return [(round(x + shift[0], 2), round(y + shift[1], 2))  # SVG's precision
+            for x, y in zip(numbers[0::2], numbers[1::2])]
