@@ -11,6 +11,7 @@ it has at every other step of the pass, so each node stays where it is from step
 
 from __future__ import annotations
 
+import itertools
 import re
 import textwrap
 from collections import Counter
@@ -24,7 +25,7 @@ from .theme import Theme, theme as find_theme
 from .value import Partial, Value
 
 FONT = "Helvetica"
-_LINE = 24  # characters of a box's title line; a longer expression is wrapped
+_LINE = 20  # characters of a box's title line; a longer expression is wrapped
 # Where the slots sit for each direction of the layout: the side parents come from.
 _SLOTS = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
 
@@ -70,7 +71,7 @@ def draw_graph(
     size = f"{fontsize:g}"
     graph = Drawing(
         name="computation graph", format="svg",
-        graph_attr={"rankdir": rankdir, "newrank": "true", "nodesep": "0.2", "ranksep": "0.45",
+        graph_attr={"rankdir": rankdir, "newrank": "true", "nodesep": "0.2", "ranksep": "0.3",
                     "bgcolor": colours.background, "fontname": FONT, "fontsize": size,
                     "fontcolor": colours.text, "labeljust": "l"},
         node_attr={"fontname": FONT, "fontsize": size, "fontcolor": colours.text,
@@ -91,7 +92,7 @@ def draw_graph(
         if current:
             attrs.update(color=colours.current, fillcolor=colours.current_fill)
         slots = [number(d) for d in local_derivatives(node)] if show_local_grads else []
-        cells = _Cells(names, colours, rankdir, progress.widths(node, fontsize), current)
+        cells = _Cells(names, colours, rankdir, fontsize, progress.widths(node, fontsize), current)
         grad = progress.grad_text(node) if show_grad else None
         boxes.at(_group(node)).node(ids[node], cells.label(node, grad, slots), **attrs)
         for i, parent in enumerate(node.parents):
@@ -244,16 +245,17 @@ class _Cells:
     """A box's HTML-like label: name (= expression) over data and grad, beside the slots
     where the edges from its parents end, each holding that edge's local derivative."""
 
-    def __init__(self, names: dict[Value, str], colours: Theme, rankdir: str,
+    def __init__(self, names: dict[Value, str], colours: Theme, rankdir: str, fontsize: float,
                  widths: tuple[float, float] | None, current: bool) -> None:
         self.names = names
+        self.fontsize = fontsize
         self.colours = colours
         self.rankdir = rankdir
         self.widths = widths or (None, None)
         self.current = current
 
     def label(self, node: Value, grad: str | None, slots: list[str]) -> str:
-        rows = [f'<TR><TD COLSPAN="2" ALIGN="LEFT" BALIGN="LEFT">{self._title(node)}</TD></TR>',
+        rows = [*(f'<TR><TD COLSPAN="2" ALIGN="LEFT">{line}</TD></TR>' for line in self._title(node)),
                 self._row("data", number(node.data), self.widths[0])]
         if grad is not None:
             rows.append(self._row("grad", grad, self.widths[1]))
@@ -262,21 +264,16 @@ class _Cells:
             return f"<{info}>"
         return f"<{self._beside(info, self._slots(slots))}>"
 
-    def _title(self, node: Value) -> str:
-        """The name in bold, then "= expression" unless the name is the expression: on the
-        same line when short, else on lines of its own, so a long sum does not widen the box."""
+    def _title(self, node: Value) -> list[str]:
+        """The name in bold, then "= expression" unless the name is the expression, on lines
+        of its own, wrapped so that a long sum does not widen the box."""
         name = self.names[node]
+        title = [f"<B>{_markup(name, self.fontsize)}</B>"]
         written = expression(node, self.names) if node.parents else name
         if written == name:
-            return f"<B>{escape(name)}</B>"
-        if len(name) + len(written) <= _LINE:
-            lines = [f"= {written}"]
-            separator = " "
-        else:
-            lines = textwrap.wrap(f"= {written}", _LINE)
-            separator = "<BR/>"
-        muted = "<BR/>".join(escape(line) for line in lines)
-        return f'<B>{escape(name)}</B>{separator}<FONT COLOR="{self.colours.muted}">{muted}</FONT>'
+            return title
+        return title + [f'<FONT COLOR="{self.colours.muted}">{_markup(line, self.fontsize)}</FONT>'
+                        for line in textwrap.wrap(f"= {written}", _LINE)]
 
     def _row(self, key: str, value: str, width: float | None) -> str:
         size = "" if width is None else f' WIDTH="{width:g}" FIXEDSIZE="TRUE" HEIGHT="18"'
@@ -300,6 +297,24 @@ class _Cells:
         else:
             body = f'<TR><TD VALIGN="TOP">{first}</TD><TD VALIGN="TOP">{second}</TD></TR>'
         return _table(body, 'CELLPADDING="0"')
+
+
+# Unicode's small digits as <SUB> and <SUP> in a smaller font: renderers measure plain digits
+# well and these badly (graphviz-pure as three spaces each), which widened every box.
+_SCRIPTS = {**dict.fromkeys("₀₁₂₃₄₅₆₇₈₉", "SUB"), **dict.fromkeys("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻", "SUP")}
+_PLAIN = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻", "01234567890123456789()-")
+
+
+def _markup(text: str, fontsize: float) -> str:
+    """`text` for an HTML-like label: escaped, its subscripts and superscripts marked up."""
+    marked = []
+    for script, run in itertools.groupby(text, _SCRIPTS.get):
+        run = escape("".join(run))
+        if script is not None:
+            run = (f'<{script}><FONT POINT-SIZE="{fontsize * 0.7:g}">{run.translate(_PLAIN)}'
+                   f"</FONT></{script}>")
+        marked.append(run)
+    return "".join(marked)
 
 
 def _table(body: str, attributes: str) -> str:

@@ -50,17 +50,18 @@ def parse(svg: bytes | str) -> Drawing:
     for group in graph.iter(f"{SVG}g"):
         classes = set(group.get("class", "").split())
         title = group.findtext(f"{SVG}title")
-        written = [t for t in group.iter(f"{SVG}text") if t.text and t.text.strip()]
+        written = _runs(group.iter(f"{SVG}text"))
         outline = next((e for e in group.iter() if e.tag in (f"{SVG}path", f"{SVG}polygon")),
                        None)
         if outline is None:
             continue
         points = _points(outline, shift)
         spots = [(t.text.strip(), float(t.get("x")) + shift[0], float(t.get("y")) + shift[1])
-                 for t in written]
+                 for t in written if t.text.strip()]
         xs, ys = [x for x, _ in points], [y for _, y in points]
         texts = [text for text, _, _ in spots]
-        above = written[: texts.index("data")] if "data" in texts else []
+        above = [t for t in written if t.text.strip()]
+        above = above[: texts.index("data")] if "data" in texts else []
         bold = [t.text.strip() for t in above if t.get("font-weight") == "bold"]
         shape = Shape(classes, texts, outline.get("stroke"), (min(xs), min(ys), max(xs), max(ys)),
                       spots, points[-1], bold[-1] if bold else None)
@@ -71,6 +72,27 @@ def parse(svg: bytes | str) -> Drawing:
         elif "cluster" in classes:
             clusters[shape.texts[0]] = shape
     return Drawing(nodes, dict(edges), clusters)
+
+
+_SCRIPT = {"sub": str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"),
+           "super": str.maketrans("0123456789()-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻")}
+
+
+def _runs(texts) -> list[ET.Element]:
+    """The texts as written: a subscript or superscript (drawn as its own text, shifted) is
+    joined, in Unicode's small digits, to the text before it, and so is the text after it."""
+    runs: list[ET.Element] = []
+    joining = False
+    for text in texts:
+        shift = text.get("baseline-shift")
+        content = (text.text or "").translate(_SCRIPT[shift]) if shift in _SCRIPT else text.text
+        if runs and (shift in _SCRIPT or joining) and text.get("y") == runs[-1].get("y"):
+            runs[-1].text = (runs[-1].text or "") + (content or "")
+        else:
+            runs.append(ET.Element("text", dict(text.attrib)))
+            runs[-1].text = content or ""
+        joining = shift in _SCRIPT
+    return runs
 
 
 def _translation(transform: str) -> tuple[float, float]:
