@@ -93,15 +93,15 @@ def backward_pass(
             yield from _chain_rule(order, create_graph, observe)
             finished = True
             if results is not None:
-                results.update((node, 0.0 if node.grad is None else node.grad) for node in order)
+                results.update((node, node.grad) for node in order)
         finally:
-            keep = finished and results is None
-            for node, old in zip(order, before):
-                this = node.grad
-                if not keep or this is None:
+            if not finished or results is not None:
+                for node, old in zip(order, before):
                     node.grad = old
-                elif old:  # a float 0 adds nothing; a Value (create_graph) is always true
-                    node.grad = old + this
+            elif any(before):  # usually every gradient starts at 0: nothing to add back
+                for node, old in zip(order, before):
+                    if old:  # a float 0 adds nothing; a Value (create_graph) is always true
+                        node.grad = old + node.grad
 
 
 def accumulate(root: Value, create_graph: bool = False) -> None:
@@ -138,10 +138,16 @@ def local_derivatives(node: Value) -> tuple[Partial, ...]:
 
 
 def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterator[Visit]:
-    """This pass's ∂root/∂node into each `node.grad` (its caller sets the old ones aside)."""
+    """This pass's ∂root/∂node into each `node.grad` (its caller sets the old ones aside).
+
+    The sums start at 0 (at None under create_graph, so that no `0 + Value` node is made).
+    """
+    zero = None if create_graph else 0.0
     for node in order:
-        node.grad = None  # no contribution yet
+        node.grad = zero
     anomaly = current().anomaly
+    plain = not (create_graph or observe or anomaly)
+    reached = {order[-1]} if observe else set()  # the sums that have had a contribution
     with enable_grad() if create_graph else nullcontext():
         order[-1].grad = _leaf(1.0) if create_graph else 1.0
         for node in reversed(order):
@@ -156,9 +162,14 @@ def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterat
             else:
                 local_grads = node.local_grads
                 if local_grads is None:
-                    visit = _run_backward_closure(node, anomaly, observe)
+                    visit = _run_backward_closure(node, anomaly, reached if observe else None)
                     if observe:
                         yield visit
+                    continue
+                if plain and len(parents) < 3:  # written out: half the instructions of zip
+                    parents[0].grad += local_grads[0] * gradient
+                    if len(parents) == 2:
+                        parents[1].grad += local_grads[1] * gradient
                     continue
             if anomaly:
                 check_backward(node, local_grads, gradient)
@@ -168,7 +179,9 @@ def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterat
                 before = parent.grad
                 parent.grad = total = contribution if before is None else before + contribution
                 if terms is not None:
-                    terms.append(Term(parent, local, contribution, before, total))
+                    old = before if parent in reached else None
+                    terms.append(Term(parent, local, contribution, old, total))
+                    reached.add(parent)
             if observe:
                 yield Visit(node, gradient, tuple(terms))
         if create_graph:  # what only constant zeros reached is a constant zero, still a Value
@@ -200,23 +213,22 @@ def _derivatives_as_graph(node: Value) -> tuple[tuple[Value, ...], tuple[Partial
     return tuple(p for p, _ in pairs), tuple(local for _, local in pairs)
 
 
-def _run_backward_closure(node: Value, anomaly: bool, observe: bool) -> Visit | None:
+def _run_backward_closure(node: Value, anomaly: bool, reached: set[Value] | None) -> Visit | None:
     """The chain rule at a node made micrograd's way: its own `_backward` adds into the
-    parents' `.grad` from `node.grad`, so the parents' running sums must be numbers."""
+    parents' `.grad` from `node.grad`. Observed (`reached` given), it is read as a `Visit`."""
     parents = node.parents
-    before = [parent.grad for parent in parents]
-    for parent in parents:
-        if parent.grad is None:
-            parent.grad = 0.0
+    observe = reached is not None
     locals_ = local_derivatives(node) if anomaly or observe else ()
     if anomaly:
         check_backward(node, locals_, node.grad)
+    before = [parent.grad for parent in parents]
     node._backward()
     if not observe:
         return None
     gradient = node.grad
-    terms = tuple(
-        Term(parent, local, local * gradient, old, parent.grad)
-        for parent, local, old in zip(parents, locals_, before)
-    )
-    return Visit(node, gradient, terms)
+    terms = []
+    for parent, local, old in zip(parents, locals_, before):
+        terms.append(Term(parent, local, local * gradient, old if parent in reached else None,
+                          parent.grad))
+        reached.add(parent)
+    return Visit(node, gradient, tuple(terms))

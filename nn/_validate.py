@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sized
+from collections.abc import Sequence, Sized
+from numbers import Real
+from typing import Union
+
+from autodiff import Value
+
+Inputs = Union[Sequence[Union[Value, float]], Value, float]
+"""One sample: a list of numbers or Values, or the one input itself when there is one."""
 
 
 def positive_int(n: object, what: str, where: str) -> int:
@@ -20,7 +27,12 @@ def seed(value: object, where: str) -> int | None:
 
 
 def inputs(x: object, n: int, where: str) -> Sized:
-    """`x` if it holds `n` inputs (the engine itself refuses elements that are not numbers)."""
+    """`x` if it holds `n` inputs (the engine itself refuses elements that are not numbers).
+
+    A single input may also come bare, a number or a `Value`, as a one-neuron layer gives it.
+    """
+    if n == 1 and isinstance(x, (Value, Real)):
+        return [x]
     if not isinstance(x, Sized) or isinstance(x, (str, bytes)):
         raise TypeError(f"{where}: expected a list of {n} numbers or Values, got {x!r}")
     if len(x) != n:

@@ -28,6 +28,25 @@ def check_activation(name: object, where: str) -> str:
     return name
 
 
+def choose_activation(activation: object, nonlin: object, where: str) -> str:
+    """The activation named by ours (`activation=`, relu by default as in micrograd) or by
+    micrograd's `nonlin=` (True: relu, False: linear), refusing both at once."""
+    if isinstance(activation, bool):
+        raise TypeError(
+            f"{where}: activation must be a name such as 'relu', got {activation!r}; "
+            f"micrograd's flag is a keyword: nonlin={activation!r}"
+        )
+    if nonlin is None:
+        return check_activation("relu" if activation is None else activation, where)
+    if activation is not None:
+        raise TypeError(
+            f"{where}: give activation={activation!r} or micrograd's nonlin={nonlin!r}, not both"
+        )
+    if nonlin not in (True, False):
+        raise TypeError(f"{where}: nonlin must be True (relu) or False (linear), got {nonlin!r}")
+    return "relu" if nonlin else "linear"
+
+
 def activate(z: Value, name: str) -> Value:
     """a = g(z)."""
     return _APPLY[name](z)

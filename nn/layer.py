@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
-
 from autodiff import Value
 
-from . import _validate
-from .activations import check_activation
+from . import _rng, _validate
+from .activations import choose_activation
 from .module import Module
 from .neuron import Neuron
 from .notation import input_name
 
 
 class Layer(Module):
-    """`layer.neurons[j - 1].w[k - 1]` is w_jk: the weight into neuron j from input k."""
+    """`layer.neurons[j - 1].w[k - 1]` is w_jk: the weight into neuron j from input k.
+
+    The activation is named (relu by default) or given as micrograd's `nonlin`, as for `Neuron`.
+    """
 
     def __init__(
-        self, nin: int, nout: int, activation: str = "tanh", seed: int | None = None
+        self,
+        nin: int,
+        nout: int,
+        activation: str | None = None,
+        seed: int | None = None,
+        *,
+        nonlin: bool | None = None,
     ) -> None:
         _validate.positive_int(nin, "nin", "Layer")
         _validate.positive_int(nout, "nout", "Layer")
-        self.activation = check_activation(activation, "Layer")
-        rng = random.Random(_validate.seed(seed, "Layer"))
+        self.activation = choose_activation(activation, nonlin, "Layer")
         self.neurons = [
-            Neuron(nin, activation, seed=rng.getrandbits(64), fan_out=nout) for _ in range(nout)
+            Neuron(nin, self.activation, neuron_seed, fan_out=nout)
+            for neuron_seed in _rng.seeds(seed, nout, "Layer")
         ]
         self.name_parameters()
 
@@ -38,13 +44,17 @@ class Layer(Module):
     def nin(self) -> int:
         return len(self.neurons[0].w)
 
-    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        """Every neuron's output. Numbers become input nodes x1, x2, … once, shared by all the
-        neurons, so the graph shows one a_k^(l-1) feeding each neuron (not a copy per neuron)."""
-        _validate.inputs(x, self.nin, "Layer")
+    def __call__(self, x: _validate.Inputs) -> Value | list[Value]:
+        """Every neuron's output; a one-neuron layer's output itself, as micrograd's layer gives it.
+
+        Numbers become input nodes x₁, x₂, … once, shared by all the neurons, so the graph shows
+        one a_k^(l-1) feeding each neuron (not a copy per neuron).
+        """
+        x = _validate.inputs(x, self.nin, "Layer")
         x = [xk if isinstance(xk, Value) else Value(xk, name=input_name(k))
              for k, xk in enumerate(x, 1)]
-        return [neuron(x) for neuron in self.neurons]
+        out = [neuron(x) for neuron in self.neurons]
+        return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
         return f"Layer({self.nin}, {len(self.neurons)}, activation={self.activation!r})"

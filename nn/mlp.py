@@ -6,12 +6,11 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 
 from autodiff import Value
 
-from . import _validate
+from . import _rng, _validate
 from .activations import check_activation
 from .layer import Layer
 from .module import Module
@@ -21,15 +20,17 @@ class MLP(Module):
     """A multilayer perceptron with `nin` inputs and one layer per entry of `nouts`.
 
     `activation` is g^(l) of the hidden layers: one name for all, or a list with one name per
-    hidden layer; `output_activation` is g^(L). The default linear output suits the losses on
-    logits and margins (`binary_cross_entropy`, `cross_entropy`, `hinge`).
+    hidden layer; `output_activation` is g^(L). The defaults, ReLU hidden layers and a linear
+    output, are micrograd's, so its programs build the same network with only the import
+    changed; the linear output suits the losses on logits and margins (`binary_cross_entropy`,
+    `cross_entropy`, `hinge`). Without a `seed`, the weights come from Python's global `random`.
     """
 
     def __init__(
         self,
         nin: int,
         nouts: Sequence[int],
-        activation: str | Sequence[str] = "tanh",
+        activation: str | Sequence[str] = "relu",
         output_activation: str = "linear",
         seed: int | None = None,
     ) -> None:
@@ -45,11 +46,11 @@ class MLP(Module):
                 f"({len(nouts) - 1}), got {activation!r}"
             )
         activations = [check_activation(g, "MLP") for g in [*hidden, output_activation]]
-        rng = random.Random(_validate.seed(seed, "MLP"))
         sizes = [nin, *nouts]
+        layer_seeds = _rng.seeds(seed, len(nouts), "MLP")
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], g, seed=rng.getrandbits(64))
-            for i, g in enumerate(activations)
+            Layer(n_in, n_out, g, layer_seed)
+            for n_in, n_out, g, layer_seed in zip(sizes, sizes[1:], activations, layer_seeds)
         ]
         self.name_parameters()
 
@@ -71,8 +72,9 @@ class MLP(Module):
         """g^(1), …, g^(L)."""
         return [layer.activation for layer in self.layers]
 
-    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
-        """The outputs a^(L) for one sample `x` (always a list, even of one)."""
+    def __call__(self, x: _validate.Inputs) -> Value | list[Value]:
+        """The outputs a^(L) for one sample `x`: a list, or the output itself when there is one
+        (as micrograd's MLP gives it, so `model(x).backward()` works)."""
         _validate.inputs(x, self.nin, "MLP")
         for layer in self.layers:
             x = layer(x)

@@ -56,7 +56,7 @@ def plot_decision_boundary(
     gx = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
     gy = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
     with no_grad():
-        scores = [[model([u, v])[0].data for u in gx] for v in gy]
+        scores = [[model([u, v]).data for u in gx] for v in gy]
     ax.contourf(gx, gy, scores, levels=[-1e300, threshold, 1e300], colors=[PALE[0], PALE[1]])
     ax.contour(gx, gy, scores, levels=[threshold], colors="#111827", linewidths=2)
     for label in (0, 1):

@@ -92,9 +92,9 @@ def test_calling_a_layer_or_network_returns_its_outputs():
     out = layer([Value(0.5), 1.0])
     assert len(out) == 3 and all(isinstance(o, Value) for o in out)
     mlp = nn.MLP(2, [3, 1], seed=1)
-    (y,) = mlp([0.5, -1.0])
-    assert isinstance(y, Value)
-    assert y.data == mlp.layers[1](mlp.layers[0]([0.5, -1.0]))[0].data
+    y = mlp([0.5, -1.0])
+    assert isinstance(y, Value)  # one output: the Value itself
+    assert y.data == mlp.layers[1](mlp.layers[0]([0.5, -1.0])).data
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
@@ -134,7 +134,8 @@ def test_per_layer_activations():
     assert mlp.activations == [layer.activation for layer in mlp.layers] == [
         "relu", "sigmoid", "tanh"]
     assert all(n.activation == "relu" for n in mlp.layers[0].neurons)
-    assert nn.MLP(2, [3, 1], seed=0).activations == ["tanh", "linear"]
+    assert nn.MLP(2, [3, 1], seed=0).activations == ["relu", "linear"]  # micrograd's defaults
+    assert nn.Layer(2, 3, seed=0).activation == nn.Neuron(2, seed=0).activation == "relu"
 
 
 def test_seeded_initialisation_is_deterministic():
@@ -168,7 +169,7 @@ def test_state_dict_round_trip():
     assert all(isinstance(v, float) for v in state.values())
     b.load_state_dict(state)
     assert b.state_dict() == state
-    assert b([0.3, 0.4])[0].data == a([0.3, 0.4])[0].data
+    assert b([0.3, 0.4]).data == a([0.3, 0.4]).data
 
 
 def _malformed_states():

@@ -24,6 +24,11 @@ def close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=REL, abs_tol=ABS)
 
 
+def listed(outputs: Value | list[Value]) -> list[Value]:
+    """A layer's outputs a^(l) as a vector, also when the layer has one node."""
+    return outputs if isinstance(outputs, list) else [outputs]
+
+
 @st.composite
 def networks(draw, min_layers=1, max_layers=4):
     """A random MLP (every activation mix, random biases) with a sample and a target."""
@@ -65,7 +70,7 @@ def test_engine_activation_gradients_equal_the_back_in_backprop(case):
     mlp, x, y = case
     a = [[Value(xk) for xk in x]]
     for layer in mlp.layers:
-        a.append(layer(a[-1]))
+        a.append(listed(layer(a[-1])))
     nn.losses.sum_squared_error(a[-1], y).backward()
     _, a_ref = reference.forward(mlp, x)
     expected = reference.activation_gradients(mlp, x, y)
@@ -86,10 +91,10 @@ def test_one_weights_chain_rule_term_by_term(case):
     *hidden, output = mlp.layers
     a_prev = [Value(xk) for xk in x]
     for layer in hidden:
-        a_prev = layer(a_prev)
+        a_prev = listed(layer(a_prev))
     z = [neuron.weighted_input(a_prev) for neuron in output.neurons]
     a = [activate(zj, output.activation) for zj in z]
-    assert [aj.data for aj in a] == [out.data for out in mlp(x)]
+    assert [aj.data for aj in a] == [out.data for out in listed(mlp(x))]
     nn.losses.sum_squared_error(a, y).backward()
 
     g_prime = [reference.g_prime(output.activation, zj.data) for zj in z]

@@ -26,7 +26,7 @@ def test_mlp_learns_moons_with_sgd():
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_mlp_learns_xor_from_any_initialisation(seed, optimizer):
     X, y = nn.data.make_xor()
-    model = nn.MLP(2, [8, 1], seed=seed)
+    model = nn.MLP(2, [8, 1], activation="tanh", seed=seed)
     make = {"sgd": lambda ps: nn.SGD(ps, lr=0.5, momentum=0.9), "adam": lambda ps: nn.Adam(ps, 0.1)}
     history = nn.fit(model, X, y, losses.binary_cross_entropy, make[optimizer](model.parameters()),
                      epochs=100, progress=False, seed=seed)
@@ -173,19 +173,20 @@ def test_fit_refuses_data_that_is_not_numbers(X, y, words):
         nn.fit(model, X, y, losses.mse, nn.SGD(model.parameters(), 0.1), 1, progress=False)
 
 
-class _OneOutput(nn.Module):
-    """A one-output model that returns its output as one `Value`, not a list of one."""
+class _ListOfOne(nn.Module):
+    """A one-output model that returns its output in a list of one, not as the `Value` itself
+    (as `nn.MLP` and micrograd's MLP do)."""
 
     def __init__(self):
         self.mlp = nn.MLP(2, [4, 1], seed=3)
 
     def __call__(self, x):
-        return self.mlp(x)[0]
+        return [self.mlp(x)]
 
 
-def test_fit_and_accuracy_take_a_model_returning_one_value():
+def test_fit_and_accuracy_take_one_output_as_a_value_or_as_a_list_of_one():
     X, y = nn.data.make_moons(10, seed=0)
-    model = _OneOutput()
+    model = _ListOfOne()
     history = nn.fit(model, X, y, losses.binary_cross_entropy, nn.SGD(model.parameters(), 0.1),
                      3, batch_size=4, progress=False, seed=1)
     expected = _trained(X, y, losses.binary_cross_entropy, [4, 1])
