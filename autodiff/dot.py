@@ -1,4 +1,4 @@
-"""Rendering DOT text with a renderer found at each call, so drawings work right after `pip install`.
+"""Rendering DOT text with a renderer found at each call, so drawings work after `pip install`.
 
 The renderer is Graphviz's `dot` when it is on PATH, else the `graphviz-pure` executable (a
 dependency, installed beside the interpreter, often in a virtual environment that is not

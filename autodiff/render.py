@@ -185,7 +185,7 @@ _ADVANCE = {**dict.fromkeys("0123456789e?na", 556), ".": 278, "-": 333, "+": 584
 
 
 def _width(text: str, fontsize: float) -> float:
-    """The width in points `text` needs in Helvetica at `fontsize`, with a margin, rounded up."""
+    """The width in points `text` needs at `fontsize`, with a margin, rounded up."""
     return -(-sum(_ADVANCE.get(c, 600) for c in text) * fontsize * 1.1 // 1000) + 4
 
 
@@ -255,7 +255,7 @@ class _Cells:
         self.current = current
 
     def label(self, node: Value, grad: str | None, slots: list[str]) -> str:
-        rows = [*(f'<TR><TD COLSPAN="2" ALIGN="LEFT">{line}</TD></TR>' for line in self._title(node)),
+        rows = [*(f'<TR><TD ALIGN="LEFT">{line}</TD></TR>' for line in self._title(node)),
                 self._row("data", number(node.data), self.widths[0])]
         if grad is not None:
             rows.append(self._row("grad", grad, self.widths[1]))
@@ -276,9 +276,12 @@ class _Cells:
                         for line in textwrap.wrap(f"= {written}", _LINE)]
 
     def _row(self, key: str, value: str, width: float | None) -> str:
-        size = "" if width is None else f' WIDTH="{width:g}" FIXEDSIZE="TRUE" HEIGHT="18"'
-        return (f'<TR><TD ALIGN="LEFT"><FONT COLOR="{self.colours.muted}">{key}</FONT></TD>'
-                f'<TD ALIGN="RIGHT"{size}>{value}</TD></TR>')
+        """A key and its number, left-aligned: renderers place text by the width they measure,
+        which is not always the width a browser draws."""
+        size = "" if width is None else (
+            f' WIDTH="{width + _width(key + " ", self.fontsize):g}" FIXEDSIZE="TRUE" HEIGHT="18"')
+        return (f'<TR><TD ALIGN="LEFT"{size}>'
+                f'<FONT COLOR="{self.colours.muted}">{key}</FONT> {value}</TD></TR>')
 
     def _slots(self, slots: list[str]) -> str:
         colour = self.colours.current if self.current else self.colours.local

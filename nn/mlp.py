@@ -56,8 +56,8 @@ class MLP(Module):
 
     def name_parameters(self) -> None:
         """Name every value in the backpropagation notation: layer l's neurons as layer l."""
-        for l, layer in enumerate(self.layers, 1):
-            layer.name_parameters(l)
+        for number, layer in enumerate(self.layers, 1):
+            layer.name_parameters(number)
 
     @property
     def nin(self) -> int:

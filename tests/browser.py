@@ -1,7 +1,7 @@
 """A real headless Chromium, driven by selenium, for the tests that need a browser.
 
 Debian's `chromium` and `chromium-driver` packages (`.ci/run` installs them); where they or
-selenium are missing, the tests that use `chromium` skip and say why.
+selenium are missing, the tests that use the `chromium` fixture (conftest.py) skip and say why.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -17,8 +16,7 @@ BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 
 
-@pytest.fixture
-def chromium() -> Iterator[object]:
+def start() -> object:
     """A headless Chromium that records the network requests of the pages it loads."""
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
     if not (BROWSER and DRIVER):
@@ -31,11 +29,7 @@ def chromium() -> Iterator[object]:
         options.add_argument(argument)
     options.binary_location = BROWSER
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    return webdriver.Chrome(options=options, service=Service(DRIVER))
 
 
 def requested(driver) -> list[str]:

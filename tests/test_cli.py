@@ -115,9 +115,10 @@ def test_demo_trains_and_writes_its_pictures(capsys, tmp_path):
     accuracy = float(out.split("accuracy ")[1].split("%")[0])
     assert accuracy >= 97.0
     drawing = parse((tmp_path / "pictures" / "neuron.svg").read_bytes())
-    j = re.search(r"neuron (\d+) of layer 1 on sample \d+, the one the model fits worst", out)
+    j = int(re.search(r"neuron (\d+) of layer 1 on sample \d+, the one the model fits worst",
+                      out)[1])
     grads = [float(drawing.named(symbol(p, *indices, layer=1)).texts[-1])
-             for p, indices in (("w", (int(j[1]), 1)), ("w", (int(j[1]), 2)), ("b", (int(j[1]),)))]
+             for p, indices in (("w", (j, 1)), ("w", (j, 2)), ("b", (j,)))]
     assert max(map(abs, grads)) > 0.01  # issue 12: on a sample already fitted, 3.787e-5
     assert (tmp_path / "pictures" / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(tmp_path / "pictures" / "neuron.svg") in out

@@ -123,7 +123,7 @@ def test_a_network_is_drawn_in_order(nin, nouts):
     drawing = parse(draw_graph(cost).pipe(format="svg"))
     inputs = [drawing.named(symbol("x", k)) for k in range(1, nin + 1)]
     assert [x.centre[1] for x in inputs] == sorted(x.centre[1] for x in inputs)
-    layers = [drawing.clusters[f"layer {l}"] for l in range(1, len(nouts) + 1)]
+    layers = [drawing.clusters[f"layer {n}"] for n in range(1, len(nouts) + 1)]
     assert all(left.box[2] < right.box[0] for left, right in zip(layers, layers[1:]))
     assert all(x.box[2] < layers[0].box[0] for x in inputs)
     for layer in mlp.layers:

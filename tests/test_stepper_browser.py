@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from autodiff import Value, backward_steps, write_stepper_html
-from browser import chromium, errors, local, requested  # noqa: F401  (chromium: a fixture)
+from browser import errors, local, requested
 
 
 def neuron() -> Value:
