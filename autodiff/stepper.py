@@ -63,10 +63,11 @@ def write_stepper_html(root: Value, path: str | Path, **options: Any) -> Path:
     """Write `stepper_html(root, **options)` as a page of its own to `path`; returns the path."""
     path = Path(path)
     body = stepper_html(root, **options)
+    background = find_theme(options.get("theme", "light")).background
     path.write_text(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         "<title>backward, step by step</title>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n",
+        f'<body style="background: {background}">\n{body}\n</body>\n</html>\n',
         encoding="utf-8",
     )
     return path
