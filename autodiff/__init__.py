@@ -8,6 +8,7 @@ from importlib.metadata import version as _installed_version
 
 from . import testing
 from .anomaly import AnomalyError, detect_anomaly
+from .compiled import Compiled, compile
 from .functional import grad, hessian, value_and_grad
 from .gradcheck import gradcheck
 from .graph import backpropagate, local_derivatives, topological_order
@@ -24,6 +25,7 @@ __version__ = _installed_version("autodiff-scalar")  # pyproject.toml's, as pip 
 
 __all__ = [
     "AnomalyError",
+    "Compiled",
     "GradcheckError",
     "PRIMITIVES",
     "Primitive",
@@ -33,6 +35,7 @@ __all__ = [
     "backpropagate",
     "backward_steps",
     "check_partials",
+    "compile",
     "detect_anomaly",
     "draw_dot",
     "draw_graph",

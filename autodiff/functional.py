@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from functools import wraps
 from numbers import Real
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Callable, Iterable, Sequence, Union
 
 from .graph import backpropagate
 from .mode import Switch, current
 from .value import IDENTITY, Partial, Value
 
 ArgNums = Union[int, Sequence[int]]
-Gradient = Union[Partial, tuple[Partial, ...]]
+Argument = Union[Value, list[Value], tuple[Value, ...]]
+Gradient = Union[Partial, list[Partial], tuple]
 
 
 class _transforming(Switch):
@@ -39,35 +40,61 @@ def _argnums(argnums: ArgNums, nargs: int, transform: str) -> tuple[int, ...]:
     return tuple(i % nargs for i in indices)
 
 
-def _fresh(x: Any, transform: str, position: int) -> Value:
-    """A new node to differentiate with respect to; linked to `x` when `x` is a `Value`."""
+def _fresh(x: Any, transform: str, position: int) -> Argument:
+    """New nodes to differentiate with respect to: one for a number or a `Value` (linked to it),
+    a list or tuple of them for a flat list or tuple."""
+    if isinstance(x, (list, tuple)):
+        nodes = [_fresh_scalar(e, transform, f"{position}[{k}]") for k, e in enumerate(x)]
+        return tuple(nodes) if isinstance(x, tuple) else nodes
+    return _fresh_scalar(x, transform, position)
+
+
+def _fresh_scalar(x: Any, transform: str, position: object) -> Value:
     if isinstance(x, Value):
         return IDENTITY(x)
     if isinstance(x, Real):
         return Value(x)
     raise TypeError(
-        f"{transform}: argument {position} must be a number or a Value, got {x!r}"
+        f"{transform}: argument {position} must be a number, a Value or a flat list of them, "
+        f"got {x!r}"
     )
+
+
+def _flat(arguments: Sequence[Any]) -> list:
+    """The scalars of `arguments` (each a scalar or a flat list or tuple of them), in order."""
+    return [e for a in arguments for e in (a if isinstance(a, (list, tuple)) else (a,))]
+
+
+def _shaped(scalars: Iterable[Any], like: Sequence[Any]) -> list:
+    """`scalars` regrouped as `like` is: a list (tuple) for each list (tuple), one for a scalar."""
+    it = iter(scalars)
+    return [
+        type(a)(next(it) for _ in a) if isinstance(a, (list, tuple)) else next(it) for a in like
+    ]
 
 
 def _evaluate(
     f: Callable[..., Any], argnums: ArgNums, args: tuple, kwargs: dict, transform: str
-) -> tuple[Any, list[Value], bool]:
+) -> tuple[Any, list[Argument], bool]:
     """Run `f` on fresh inputs (keyword arguments passed through, never differentiated);
-    return (output, the input node of each argnum, whether to build a graph).
+    return (output, the input node(s) of each argnum, whether to build a graph).
 
     An argnum given twice names one input, so each gets the whole gradient, as in JAX.
     """
     indices = _argnums(argnums, len(args), transform)
-    nested = current().nested > 0 or any(isinstance(a, Value) for a in args)
+    nested = current().nested > 0 or any(isinstance(e, Value) for e in _flat(args))
     call_args = list(args)
     with _transforming():
         for i in dict.fromkeys(indices):
             call_args[i] = _fresh(args[i], transform, i)
         out = f(*call_args, **kwargs)
+    return out, [call_args[i] for i in indices], nested
+
+
+def _scalar(out: Any, transform: str) -> Value | Real:
     if not isinstance(out, (Value, Real)):
         raise TypeError(f"{transform}: f must return a scalar Value or number, got {out!r}")
-    return out, [call_args[i] for i in indices], nested
+    return out
 
 
 def _gradients(out: Value | Real, inputs: list[Value], nested: bool) -> list[Partial]:
@@ -92,15 +119,17 @@ def value_and_grad(
 ) -> Callable[..., tuple[Partial, Gradient]]:
     """`f` and its gradient in one evaluation: `(f(*args), ∂f/∂args[argnums])`.
 
-    A float for one `argnums`, a tuple for a sequence of them, as `jax.value_and_grad`.
+    A float for one `argnums`, a tuple for a sequence of them, as `jax.value_and_grad`; the
+    gradient for an argument that is a flat list (tuple) of numbers is a list (tuple).
     """
 
     @wraps(f)
     def value_and_gradient(*args: Any, **kwargs: Any) -> tuple[Partial, Gradient]:
         out, inputs, nested = _evaluate(f, argnums, args, kwargs, "value_and_grad")
-        grads = _gradients(out, inputs, nested)
+        out = _scalar(out, "value_and_grad")
+        grads = _gradients(out, _flat(inputs), nested)
         value = out if nested else _float(out)
-        return value, _shape(grads, argnums)
+        return value, _shape(_shaped(grads, inputs), argnums)
 
     return value_and_gradient
 
@@ -122,17 +151,28 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Gradient]
 def hessian(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """The matrix of second derivatives H[i][j] = ∂²f/∂args[i]∂args[j], as `jax.hessian`.
 
-    A float for one `argnums`; a tuple of tuples for a sequence. One forward pass, one
-    backward pass that builds the gradient as a graph, then one backward pass per row.
+    A float for one `argnums`; a tuple of tuples for a sequence. An argument that is a flat
+    list stands for its elements: its rows and columns are lists, so for one list argument of
+    n numbers H is n lists of n. One forward pass, one backward pass that builds the gradient
+    as a graph, then one backward pass per row.
     """
 
     @wraps(f)
     def second_derivatives(*args: Any, **kwargs: Any) -> Any:
         out, inputs, nested = _evaluate(f, argnums, args, kwargs, "hessian")
-        first = _gradients(out, inputs, nested=True)
-        rows = [_gradients(g, inputs, nested) for g in first]
-        if isinstance(argnums, int):
-            return rows[0][0]
-        return tuple(tuple(row) for row in rows)
+        out = _scalar(out, "hessian")
+        nodes = _flat(inputs)
+        first = _gradients(out, nodes, nested=True)
+        # per argument i: its row (a scalar) or its rows (a list), each row shaped as the inputs
+        rows = _shaped([_shaped(_gradients(g, nodes, nested), inputs) for g in first], inputs)
+
+        def block(i: int, j: int) -> Any:  # ∂²f/∂args[i]∂args[j]
+            if isinstance(inputs[i], (list, tuple)):
+                return type(inputs[i])(row[j] for row in rows[i])
+            return rows[i][j]
+
+        m = len(inputs)
+        return _shape([_shape([block(i, j) for j in range(m)], argnums) for i in range(m)],
+                      argnums)
 
     return second_derivatives

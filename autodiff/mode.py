@@ -1,5 +1,5 @@
-"""Modes that change how operations are recorded: `no_grad`, `detect_anomaly`, and the
-transforms' own (gradients on, one level deeper).
+"""Modes that change how operations are recorded: `no_grad`, `detect_anomaly`, the
+transforms' own (gradients on, one level deeper) and `compile`'s (recording a function).
 
 The modes live in one context variable, so a mode holds in the thread or asyncio task that set
 it and in no other: a thread sitting in `no_grad()` never zeroes another thread's gradients.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import ContextDecorator
 from contextvars import ContextVar
+from typing import Any
 
 
 class Mode:
@@ -17,24 +18,27 @@ class Mode:
 
     `nested` counts the transforms (`grad`, `hessian`, …) evaluating their function here, so a
     transform inside another builds its gradient as a graph for the outer one to differentiate.
-    `outer` is the mode this one was entered from, which leaving restores.
+    `recording` is, while `compile` records a function, where the operations report what a
+    graph does not show: comparisons of values and constants made from numbers (None
+    otherwise). `outer` is the mode this one was entered from, which leaving restores.
     """
 
-    __slots__ = ("grad_enabled", "anomaly", "nested", "outer")
+    __slots__ = ("grad_enabled", "anomaly", "nested", "recording", "outer")
 
     def __init__(
         self, grad_enabled: bool = True, anomaly: bool = False, nested: int = 0,
-        outer: Mode | None = None,
+        recording: Any = None, outer: Mode | None = None,
     ) -> None:
         self.grad_enabled = grad_enabled
         self.anomaly = anomaly
         self.nested = nested
+        self.recording = recording
         self.outer = outer
 
     def entered(self, **changes: object) -> Mode:
         """This mode with `changes`, remembering this one to return to."""
         settings = {"grad_enabled": self.grad_enabled, "anomaly": self.anomaly,
-                    "nested": self.nested, **changes}
+                    "nested": self.nested, "recording": self.recording, **changes}
         return Mode(**settings, outer=self)
 
 
@@ -69,6 +73,11 @@ class no_grad(Switch):
     """
 
     def changes(self) -> dict[str, object]:
+        if current().recording is not None:
+            raise RuntimeError(
+                "no_grad inside a function that compile records: its results would be frozen "
+                "into the recording as constants; compute them outside f and pass them in"
+            )
         return {"grad_enabled": False}
 
 

@@ -14,6 +14,7 @@ primitive with its rule).
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Collection
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -182,16 +183,16 @@ class Value:
     # --- comparisons read the data (for control flow); equality stays identity -------------
 
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _operand(other, "<").data
+        return _compare("<", self, other)
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _operand(other, "<=").data
+        return _compare("<=", self, other)
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _operand(other, ">").data
+        return _compare(">", self, other)
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _operand(other, ">=").data
+        return _compare(">=", self, other)
 
     __hash__ = object.__hash__
 
@@ -277,6 +278,22 @@ class Value:
 
     def abs(self) -> Value:
         return _apply(ABS, self)
+
+
+COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+
+
+def _compare(op: str, a: Value, b: Operand) -> bool:
+    """`a op b` on the data. While `compile` records a function, the comparison is also kept
+    as a guard: a replay checks it on its own numbers and records again if it comes out other."""
+    b = _operand(b, op)
+    outcome = COMPARISONS[op](a.data, b.data)
+    recording = current().recording
+    if recording is not None:
+        recording.guards.append((op, a, b, outcome))
+    return outcome
 
 
 def _name(name: object, label: object) -> str | None:
@@ -573,7 +590,11 @@ def _operand(x: Operand, op: str) -> Value:
     """`x` as a Value: numbers become constant leaves; anything else is refused."""
     if isinstance(x, Value):
         return x
-    return _leaf(_number(x, op))
+    node = _leaf(_number(x, op))
+    recording = current().recording
+    if recording is not None:  # compile writes such a constant into the code it generates
+        recording.constants.add(node)
+    return node
 
 
 _new = object.__new__

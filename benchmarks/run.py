@@ -2,12 +2,18 @@
 
     python benchmarks/run.py            # full run, about two minutes
     python benchmarks/run.py --quick    # fewer repetitions, for a smoke check
+    python benchmarks/run.py --compiled # only the compiled steps against the hand-written one
 
 Every engine runs the same program in the same process, in alternating rounds, so machine noise
 hits them alike; the table shows medians and ratios to micrograd. The one exception is the
 training step "as users run it": each engine runs it in fresh processes with default settings,
 because micrograd's cost there is its garbage collector, which depends on the process's history.
 These are scripts, not tests: nothing here asserts on time.
+
+A second table sets `autodiff.compile` against the physical limit, a step written by hand on
+lists of floats (`handwritten.py`): `nn.fit`'s full-batch step (mean hinge, SGD) run eagerly,
+through `fit(compile=True)` and through `autodiff.compile` of the whole loss, with ratios to the
+hand-written step, and the time of the first call, which records and generates the code.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from functools import partial
+from pathlib import Path
 
 SIZES = [16, 16, 1]
 POINTS = 100
@@ -291,19 +299,105 @@ def bytes_per_node(engine) -> float:
     return held / GRAPH_NODES
 
 
+# --- compiled training against the hand-written step ----------------------------------------
+
+
+class FitStep:
+    """`nn.fit`'s step on the whole batch: forward, mean hinge loss, backward, SGD; `run` in
+    one of four ways, each on its own copy of the same model."""
+
+    def __init__(self, name: str, X, y) -> None:
+        import handwritten
+        from autodiff import compile as compile_function
+        from nn import MLP, SGD, batch_loss, functional_call
+        from nn.compiled import Batched, CompiledBatch
+        from nn.losses import hinge
+
+        self.name = name
+        self.model = MLP(2, SIZES, activation="relu", output_activation="linear", seed=0)
+        self.params = self.model.parameters()
+        self.optimizer = SGD(self.params, lr=LR)
+        loss = partial(batch_loss, loss=hinge)
+        zero_grad, update = self.optimizer.zero_grad, self.optimizer.step
+        if name == "hand-written":
+            self.layers = handwritten.from_model(self.model)
+            self.run = lambda: handwritten.train_step(self.layers, X, y, LR)
+        elif name == "autodiff eager":
+
+            def run() -> float:
+                mean = loss([self.model(x) for x in X], y)
+                zero_grad()
+                mean.backward()
+                update()
+                return mean.data
+
+        elif name == "fit(compile=True)":
+            compiled = CompiledBatch(self.model, loss)
+
+            def run() -> float:
+                zero_grad()
+                mean = compiled(X, y)[1]
+                update()
+                return mean.data
+
+        else:  # the whole loss, model and targets, as one function of the parameters
+            batched = Batched(self.model)
+            whole = compile_function(lambda ps: loss(functional_call(batched, ps, X), y))
+
+            def run() -> float:
+                value, grads = whole.value_and_grad([p.data for p in self.params])
+                for p, g in zip(self.params, grads):
+                    p.grad = g
+                update()
+                return value
+
+        if name != "hand-written":
+            self.run = run
+
+    def weights(self) -> list[float]:
+        if self.name == "hand-written":
+            return [v for W, b in self.layers for row, bj in zip(W, b) for v in (*row, bj)]
+        return [p.data for p in self.params]
+
+
+def compiled_steps(repeats: int) -> Table:
+    sys.path.insert(0, str(Path(__file__).parent))
+    X, y = moons()
+    names = ["autodiff eager", "fit(compile=True)", "autodiff.compile, whole loss", "hand-written"]
+    steps = [FitStep(name, X, y) for name in names]
+    first = {s.name: timed(s.run)[0] for s in steps}  # the compiled ones record here
+    losses = {s.name: [] for s in steps}
+
+    def measure(step: FitStep) -> float:
+        seconds, loss = timed(step.run)
+        losses[step.name].append(loss)
+        return seconds
+
+    samples = rounds(steps, repeats, measure)
+    table = Table(base="hand-written")
+    table.add("full-batch fit step, collector off", samples, "ms")
+    for name in names[1:3]:
+        table.rows.append(("first call: record, generate, compile", name, show(first[name], "ms"), ""))
+    agree = max(abs(a - b) for s in steps for a, b in zip(losses[s.name], losses[names[0]]))
+    apart = max(abs(a - b) for s in steps for a, b in zip(s.weights(), steps[0].weights()))
+    print(f"losses agree to {agree:.1e}, weights after {repeats + 1} steps to {apart:.1e}")
+    return table
+
+
 # --- the table ------------------------------------------------------------------------------
 
 
 class Table:
-    def __init__(self) -> None:
+    def __init__(self, base: str = "micrograd") -> None:
+        self.base = base
         self.rows: list[tuple[str, str, str, str]] = []
 
     def add(self, metric: str, samples: dict, unit: str) -> None:
-        """One row per engine: the median, and how it compares with micrograd's median."""
+        """One row per engine: the median, and how it compares with the base engine's median."""
         medians = {name: statistics.median(s) for name, s in samples.items()}
-        base = medians.get("micrograd")
+        base = medians.get(self.base)
         for name, m in medians.items():
-            if name == "micrograd" or base is None:
+            if name == self.base or base is None:
                 ratio = ""
             elif unit == "B":
                 ratio = f"{m / base:.2f}× the bytes"
@@ -315,7 +409,7 @@ class Table:
             self.rows.append((metric, name, show(m, unit), ratio))
 
     def print(self) -> None:
-        header = ("benchmark", "engine", "median", "vs micrograd")
+        header = ("benchmark", "engine", "median", f"vs {self.base}")
         widths = [max(len(r[i]) for r in self.rows + [header]) for i in range(4)]
         line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
         print(line(header))
@@ -337,6 +431,7 @@ def show(value: float, unit: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--compiled", action="store_true", help="only the compiled steps")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -348,6 +443,9 @@ def main() -> None:
         return
 
     repeats, processes, steps = (3, 3, 2) if args.quick else (7, 7, 3)
+    if args.compiled:
+        compiled_steps(3 * repeats).print()
+        return
     engines = available()
     ours = engines[0]
     print(f"Python {sys.version.split()[0]}; " + "; ".join(f"{e.name}: {e.model_name}" for e in engines))
@@ -387,6 +485,8 @@ def main() -> None:
         inference = statistics.median(rounds([ours], repeats, forward)[ours.name])
     table.rows.append(("MLP forward on 100 points under no_grad", ours.name, show(inference, "ms"), f"{recording / inference:.1f}× faster than recording"))
     table.print()
+    print()
+    compiled_steps(3 * repeats).print()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ Backpropagation is not written here: a model's loss is an ordinary expression gr
 from . import data, losses, plot, reference
 from .layer import Layer
 from .mlp import MLP
-from .module import Module
+from .module import Module, functional_call
 from .neuron import Neuron
 from .optim import SGD, Adam, Optimizer
 from .serialize import load, save
@@ -26,6 +26,7 @@ __all__ = [
     "batch_loss",
     "data",
     "fit",
+    "functional_call",
     "load",
     "losses",
     "plot",

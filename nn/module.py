@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from numbers import Real
-from typing import Iterator
+from typing import Any, Iterator
 
 from autodiff import Value
 
@@ -60,6 +60,43 @@ class Module:
         values = [_weight(state[name], name, where) for name, _ in named]
         for (_, p), value in zip(named, values):
             p.data = value
+
+
+def functional_call(model: Module, params: Sequence[Value], *args: Any, **kwargs: Any) -> Any:
+    """`model(*args, **kwargs)` with `params[i]` in place of its i-th parameter (in
+    `parameters()` order), as `torch.func.functional_call`: the model as a function of its
+    parameters, for the transforms (`grad(lambda ps: loss(functional_call(model, ps, x)))`)
+    and `autodiff.compile`. The model holds its own parameters again afterwards.
+    """
+    named = model.named_parameters()
+    if len(params) != len(named):
+        raise ValueError(
+            f"functional_call: the model has {len(named)} parameters, got {len(params)} values"
+        )
+    replacement: dict[Value, Value] = {}
+    for (_, p), value in zip(named, params):
+        replacement.setdefault(p, value)  # a parameter listed twice (tied): its first value
+    try:
+        for path, p in named:
+            _put(model, path, replacement[p])
+        return model(*args, **kwargs)
+    finally:
+        for path, p in named:
+            _put(model, path, p)
+
+
+def _put(model: Module, path: str, value: Value) -> None:
+    """Set the parameter at `path` (as `named_parameters` names it: attributes and indices)."""
+    *steps, last = path.split(".")
+    holder: Any = model
+    for step in steps:
+        holder = holder[int(step)] if isinstance(holder, (list, tuple)) else getattr(holder, step)
+    if isinstance(holder, tuple):
+        raise TypeError(f"functional_call: parameter {path} is held in a tuple; use a list")
+    if isinstance(holder, list):
+        holder[int(last)] = value
+    else:
+        setattr(holder, last, value)
 
 
 def _named(prefix: str, member: object) -> Iterator[tuple[str, Value]]:

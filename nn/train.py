@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable, Sequence, Sized
+from functools import partial
 from numbers import Integral, Real
 from typing import Callable
 
@@ -15,6 +16,7 @@ from tqdm.auto import tqdm
 from autodiff import Value, no_grad
 
 from . import _validate, losses
+from .compiled import CompiledBatch
 from .data import batches
 from .module import Module
 from .notation import BATCH_COST, sample_cost
@@ -49,6 +51,7 @@ def fit(
     progress: bool = True,
     shuffle: bool = True,
     seed: int | None = None,
+    compile: bool = False,  # noqa: A002
 ) -> dict[str, list]:
     """Train `model` on samples `X` with targets `y`; return the history per epoch.
 
@@ -63,6 +66,11 @@ def fit(
 
     `X` and `y` may be lists, tuples or numpy arrays; a NaN or infinity in them raises
     ValueError naming the sample (it would silently train every weight to NaN).
+
+    `compile=True` runs the model's forward and backward passes through `autodiff.compile`
+    (see `nn.compiled`): the same losses and parameters, several times faster after a first
+    step that records the model (about a second for an MLP(2, [16, 16, 1]) on 100 samples).
+    A model of your own may compare `Value`s (guarded) but not branch on their `.data`.
     """
     X, y = _checked(X, y, "fit")
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
@@ -70,14 +78,19 @@ def fit(
     correct = classifier(loss, y)
     rng = random.Random(_validate.seed(seed, "fit"))
     history: dict[str, list] = {"loss": [], "accuracy": []}
+    compiled = CompiledBatch(model, partial(batch_loss, loss=loss)) if compile else None
     bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not progress)
     for _ in bar:
         total_loss, hits = 0.0, 0
         for Xb, yb in batches(X, y, batch_size, shuffle, rng.getrandbits(64)):
-            outputs = [model(x) for x in Xb]
-            mean = batch_loss(outputs, yb, loss)
-            optimizer.zero_grad()
-            mean.backward()
+            if compiled is None:
+                outputs = [model(x) for x in Xb]
+                mean = batch_loss(outputs, yb, loss)
+                optimizer.zero_grad()
+                mean.backward()
+            else:
+                optimizer.zero_grad()
+                outputs, mean = compiled(Xb, yb)
             optimizer.step()
             total_loss += mean.data * len(Xb)
             if correct is not None:

@@ -1,0 +1,85 @@
+"""`CompiledBatch`: a training step's forward and backward pass through `autodiff.compile`
+(what `fit(..., compile=True)` runs).
+
+The model's outputs over a batch are compiled as a function of its parameters' values, one
+recording per batch shape; the batch's inputs are leaves the recording reads on each call. The
+loss stays eager, on the outputs' numbers: a loss's Python code depends on its targets (hinge's
+labels, a class index), so recording it would need a recording per order of the targets. Its
+gradient with respect to the outputs flows back through the compiled model (`vjp`), in the
+order `backward` takes on the whole graph when the loss reads each sample's outputs in order
+(as `nn.losses` do), so the parameters' gradients are the same floats as eager training's
+(otherwise they differ by rounding).
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+from typing import Callable, Sequence
+
+from autodiff import Value, backpropagate
+from autodiff import compile as compile_function
+
+from .module import Module, functional_call
+
+BatchLoss = Callable[[list, Sequence], Value]
+
+
+class CompiledBatch:
+    """Called on a batch `(X, y)`: the model's outputs on `X` (leaves holding their numbers,
+    shaped as the model returns them) and `batch_loss(outputs, y)`, with ∂loss/∂p added into
+    each parameter's `.grad` as `loss.backward()` on the eager graph adds it."""
+
+    def __init__(self, model: Module, batch_loss: BatchLoss) -> None:
+        self.model = model
+        self.batch_loss = batch_loss
+        self.params = model.parameters()
+        self._inputs: dict[tuple[int, int], list[list[Value]]] = {}
+        self._single = False  # whether the model returns one Value rather than a list
+        self._outputs = compile_function(self._outputs_of)
+
+    def __call__(self, X: Sequence[Sequence[float]], y: Sequence) -> tuple[list, Value]:
+        shape = (len(X), len(X[0]))
+        inputs = self._inputs.setdefault(
+            shape, [[Value(0.0) for _ in range(shape[1])] for _ in range(shape[0])]
+        )
+        for k, (row, x) in enumerate(zip(inputs, X)):
+            if len(x) != shape[1]:
+                raise ValueError(f"fit: sample {k} has {len(x)} inputs, sample 0 {shape[1]}")
+            for leaf, xk in zip(row, x):
+                leaf.data = _number(xk)
+        numbers, pullback = self._outputs.vjp([p.data for p in self.params], shape)
+        leaves = [Value(o) for o in numbers]
+        per_sample = len(leaves) // shape[0]
+        outputs = [leaves[i] if self._single else leaves[i:i + per_sample]
+                   for i in range(0, len(leaves), per_sample)]
+        loss = self.batch_loss(outputs, y)
+        grads = backpropagate(loss)
+        added: dict[Value, float] = {}
+        for p, g in zip(self.params, pullback([grads.get(o, 0.0) for o in leaves])):
+            added.setdefault(p, g)  # a tied parameter's gradient is its first place's
+        for p, g in added.items():
+            p.grad = p.grad + g if p.grad else g  # as backward adds into .grad
+        return outputs, loss
+
+    def _outputs_of(self, params: list[Value], shape: tuple[int, int]) -> list[Value]:
+        """The model's outputs over the batch, flat, with `params` for its parameters."""
+        outputs = functional_call(Batched(self.model), params, self._inputs[shape])
+        self._single = isinstance(outputs[0], Value)
+        return [o for out in outputs for o in ([out] if self._single else out)]
+
+
+class Batched(Module):
+    """The model applied to each sample of a batch: its outputs, one per sample. With the
+    model's parameters, so `functional_call(Batched(model), params, X)` swaps them once."""
+
+    def __init__(self, model: Module) -> None:
+        self.model = model
+
+    def __call__(self, X: list) -> list:
+        return [self.model(x) for x in X]
+
+
+def _number(x: object) -> float:
+    if type(x) is float or isinstance(x, Real):
+        return float(x)
+    raise TypeError(f"fit: inputs must be numbers, got {x!r}")

@@ -1,0 +1,264 @@
+"""`autodiff.compile`: replays give exactly what the plain transforms give, guards record again."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+from hypothesis import given, settings
+
+import autodiff
+from autodiff import PRIMITIVES, Value, grad, hessian, no_grad, primitive, value_and_grad
+from autodiff.compiled import MAX_RECORDINGS
+from autodiff.value import power
+
+from expressions import build, points, trees
+
+
+def same(a, b) -> bool:
+    """Equal to the bit (NaN equal to NaN), through lists and tuples of the same type."""
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
+    return type(a) is type(b) and (a == b or math.isnan(a) and math.isnan(b))
+
+
+def outcome(call, *args):
+    """What a call gives, or the type of the error it raises."""
+    try:
+        return call(*args)
+    except Exception as error:  # the two must fail alike too
+        return type(error)
+
+
+def assert_agree(f, argnums, *points):
+    """The compiled function against value_and_grad at each point, from one compiled object."""
+    compiled = autodiff.compile(f, argnums)
+    for args in points:
+        expected = outcome(value_and_grad(f, argnums), *args)
+        got = outcome(compiled.value_and_grad, *args)
+        if isinstance(expected, type):
+            assert got is expected, (args, got)
+        else:
+            assert same(got, expected), (args, got, expected)
+            assert same(compiled(*args), expected[0])
+    return compiled
+
+
+@settings(max_examples=300, derandomize=True)
+@given(trees, points, points, points, points)
+def test_random_expressions_replay_to_the_bit(tree, x, y, x2, y2):
+    f = lambda a, b: build(tree, {"x": a, "y": b})
+    assert_agree(f, (0, 1), (x, y), (x2, y2), (y2, x))
+
+
+EDGES = [-2.5, -1.0, -1e-300, -0.0, 0.0, 1e-300, 0.25, 1.0, 3.0, 800.0, math.inf, -math.inf,
+         math.nan]
+
+
+@pytest.mark.parametrize("name", sorted(PRIMITIVES))
+def test_every_primitive_replays_to_the_bit_at_its_edges(name):
+    p = PRIMITIVES[name]
+    arity = p.arity or 5  # weighted_sum: two products and a bias
+    rows = [[EDGES[(i + 3 * k) % len(EDGES)] for k in range(arity)] for i in range(len(EDGES))]
+    f = lambda *xs: p(*xs)
+    assert_agree(f, tuple(range(arity)), *rows)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, -1, -2, 0.5, -0.5, 2.5, 1e3])
+def test_constant_powers_replay_to_the_bit(n):
+    assert_agree(lambda x: x ** n, 0, *[(x,) for x in EDGES])
+    assert power(n) is power(n)
+
+
+def test_primitives_of_the_user_are_called_by_the_replay():
+    @primitive(lambda x: 2 / math.sqrt(math.pi) * math.exp(-x * x))
+    def erf(x):
+        return math.erf(x)
+
+    @primitive(lambda a, b: (b * math.cos(a * b), a * math.cos(a * b)))
+    def sin_of_product(a, b):
+        return math.sin(a * b)
+
+    f = lambda x, y: erf(x * y) + sin_of_product(x, erf(y)) * x
+    compiled = assert_agree(f, (0, 1), (0.3, 0.7), (-1.2, 2.0), (5.0, 0.1))
+    assert "erf" not in compiled.recordings[0].source  # names are the compiler's own
+
+
+def test_list_arguments_give_list_gradients_equal_to_one_per_element():
+    f = lambda xs, y, zs: (xs[0] * y).tanh() + xs[1] * xs[2] / y + zs[0] * zs[1].exp()
+    per_element = lambda a, b, c, y, d, e: f([a, b, c], y, (d, e))
+    args = ([0.5, -1.0, 2.0], 1.5, (0.25, -0.75))
+    value, (gx, gy, gz) = value_and_grad(f, (0, 1, 2))(*args)
+    assert type(gx) is list and type(gz) is tuple and type(gy) is float
+    expected = value_and_grad(per_element, tuple(range(6)))(*args[0], args[1], *args[2])
+    assert (value, [*gx, gy, *gz]) == (expected[0], list(expected[1]))
+    assert grad(f, (0, 2))(*args) == (gx, gz)
+    compiled = autodiff.compile(f, (0, 1, 2))
+    assert same(compiled.value_and_grad(*args), (value, (gx, gy, gz)))
+    assert same(compiled.grad([0.1, 0.2, 0.3], 2.0, (1.0, 2.0)),
+                grad(f, (0, 1, 2))([0.1, 0.2, 0.3], 2.0, (1.0, 2.0)))
+
+
+def test_hessian_of_a_list_argument_is_a_matrix_of_lists():
+    f = lambda xs, y: xs[0] * xs[0] * xs[1] + xs[1] * y * y
+    assert hessian(f)([1.0, 2.0], 3.0) == [[4.0, 2.0], [2.0, 0.0]]
+    h = hessian(f, (0, 1))([1.0, 2.0], 3.0)
+    assert h == (([[4.0, 2.0], [2.0, 0.0]], [0.0, 6.0]), ([0.0, 6.0], 4.0))
+
+
+def test_an_argnum_given_twice_gets_the_whole_gradient_each_time():
+    f = lambda xs, y: xs[0] * xs[1] * y
+    assert_agree(f, (0, 1, 0), ([2.0, 3.0], 4.0), ([1.0, -1.0], 0.5))
+
+
+def test_a_comparison_is_a_guard_and_each_side_gets_its_own_recording():
+    def f(x, y):
+        if x > 0:
+            return (x * y).log()
+        return (-x * y).exp()
+
+    compiled = assert_agree(f, (0, 1), (2.0, 3.0), (-2.0, 3.0), (1.0, 1.0), (-0.5, 2.0))
+    assert len(compiled.recordings) == 2
+    assert same(compiled(3.0, 1.0), math.log(3.0))  # the path of the most recent comes first
+    assert same(compiled(-3.0, 1.0), math.exp(3.0))
+    assert len(compiled.recordings) == 2
+
+
+def test_comparisons_inside_max_and_on_nodes_outside_the_output_are_guarded():
+    f = lambda x, y: max(x, y, x * y) * 2 if (x - y).exp() > 2 else x
+    assert_agree(f, (0, 1), *[(a, b) for a in (-2.0, 0.5, 3.0) for b in (-1.0, 0.25, 2.5)])
+
+
+def test_the_recordings_are_bounded_and_the_most_recently_used_kept():
+    def f(x):
+        for k in range(20):  # a loop that stops at the first k above x: one path per bucket
+            if x < k:
+                return x * k
+        return x
+
+    compiled = autodiff.compile(f)
+    for k in range(20):
+        assert compiled(k - 0.5) == (k - 0.5) * k
+        assert len(compiled.recordings) == min(k + 1, MAX_RECORDINGS)
+    kept = compiled.recordings
+    compiled(19 - 0.5)
+    assert compiled.recordings == kept  # the most recent one again: nothing recorded
+    compiled(0.5)
+    assert len(compiled.recordings) == MAX_RECORDINGS and compiled.recordings[1] is kept[0]
+
+
+def test_values_read_from_outside_f_are_read_on_each_call():
+    w = Value(2.0)
+    compiled = autodiff.compile(lambda x: w * x + 1)
+    assert compiled.value_and_grad(3.0) == (7.0, 2.0)
+    w.data = -1.0
+    assert compiled.value_and_grad(3.0) == (-2.0, -1.0)
+    assert len(compiled.recordings) == 1
+
+
+def test_other_arguments_and_keywords_select_the_recording():
+    f = lambda x, n, scale=1.0: x ** n * scale
+    compiled = autodiff.compile(f)
+    for n, scale in [(2, 1.0), (3, 1.0), (2, 0.5), (2.0, 1.0), (2, 1.0)]:
+        assert same(compiled.value_and_grad(1.5, n, scale=scale),
+                    value_and_grad(f)(1.5, n, scale=scale))
+    assert len(compiled.recordings) == 4  # 2 and 2.0 are recorded apart
+
+
+def test_a_list_of_outputs_has_a_vjp_equal_to_the_chain_rule_seeded_with_it():
+    f = lambda x, y: [x * y, (x + y).tanh(), x * y, 3.0]
+    compiled = autodiff.compile(f, (0, 1))
+    outputs, pullback = compiled.vjp(0.5, -2.0)
+    assert outputs == [-1.0, math.tanh(-1.5), -1.0, 3.0]
+    cotangent = [0.25, -1.5, 2.0, 7.0]
+    x, y = Value(0.5), Value(-2.0)
+    seeded = autodiff.weighted_sum(cotangent, f(x, y))  # Σ c_k · output_k
+    expected = autodiff.backpropagate(seeded)
+    assert pullback(cotangent) == (expected[x], expected[y])
+    with pytest.raises(RuntimeError, match="once"):
+        pullback(cotangent)
+    with pytest.raises(ValueError, match="4 outputs"):
+        compiled.vjp(0.5, -2.0)[1]([1.0])
+    with pytest.raises(TypeError, match="list of 4.*vjp"):
+        compiled.value_and_grad(0.5, -2.0)
+
+
+def test_a_scalar_vjp_seeded_with_one_is_value_and_grad():
+    f = lambda x: (x * x).sin()
+    value, pullback = autodiff.compile(f).vjp(0.7)
+    assert (value, pullback(1.0)) == value_and_grad(f)(0.7)
+
+
+def test_errors_of_the_forward_pass_are_raised_as_f_raises_them():
+    compiled = autodiff.compile(lambda x: x.log() + (x * 2).sqrt())
+    assert compiled(1.0) == 0.0 + math.sqrt(2.0)
+    with pytest.raises(ValueError, match=r"log\(-1.0\)"):
+        compiled(-1.0)
+    with pytest.raises(ZeroDivisionError):
+        autodiff.compile(lambda x, y: x / y, (0, 1)).grad(1.0, 0.0)
+
+
+def test_functions_that_ignore_or_return_their_inputs():
+    assert_agree(lambda x: 3.0, 0, (1.0,), (2.0,))
+    assert_agree(lambda x, y: x, (0, 1), (1.0, 2.0))
+    assert_agree(lambda xs: xs[1], 0, ([1.0, 2.0, 3.0],))
+    assert autodiff.compile(lambda x: [x, 2.0]).vjp(1.0)[1]([5.0, 1.0]) == 5.0
+
+
+def test_what_cannot_be_replayed_is_refused_with_a_clear_error():
+    def micrograd_style(x):
+        out = Value(x.data * 2, (x,), "twice")
+        out._backward = lambda: None
+        return out
+
+    with pytest.raises(TypeError, match="'twice' made micrograd's way"):
+        autodiff.compile(micrograd_style)(1.0)
+
+    def frozen(x):
+        with no_grad():
+            return x * 2
+
+    with pytest.raises(RuntimeError, match="no_grad"):
+        autodiff.compile(frozen)(1.0)
+    with pytest.raises(TypeError, match="cannot guard"):
+        autodiff.compile(lambda x: grad(lambda t: t.relu() * x)(x))(1.0)
+    with pytest.raises(TypeError, match="argument 0 is a Value"):
+        autodiff.compile(lambda x: x)(Value(1.0))
+    with pytest.raises(TypeError, match="argument 0.*flat list of numbers"):
+        autodiff.compile(lambda x: x)("1.0")
+    with pytest.raises(TypeError, match="argument 1.*hashable"):
+        autodiff.compile(lambda x, d: x)(1.0, {"a": 1})
+    with pytest.raises(TypeError, match="must return"):
+        autodiff.compile(lambda x: "x")(1.0)
+
+
+def test_comparisons_in_another_thread_are_not_guards_of_a_recording():
+    started, release = threading.Event(), threading.Event()
+    a, b = Value(1.0), Value(2.0)
+
+    def compare_meanwhile():
+        started.wait()
+        assert a < b
+        release.set()
+
+    def f(x):
+        started.set()
+        release.wait()
+        return x * 2
+
+    thread = threading.Thread(target=compare_meanwhile)
+    thread.start()
+    compiled = autodiff.compile(f)
+    assert compiled(1.0) == 2.0
+    thread.join()
+    assert "if" not in compiled.recordings[0].source
+
+
+def test_the_generated_code_holds_constants_and_no_name_from_the_program():
+    x = Value(2.0, name="secret")
+    compiled = autodiff.compile(lambda t: t * x + (t * 0.25).relu() - math.inf)
+    compiled(1.0)
+    source = compiled.recordings[0].source
+    assert "secret" not in source and source.startswith("def replay(")
+    assert " * 0.25" in source and ".data" in source  # the constant written in, x read
