@@ -11,6 +11,7 @@ the notation; samples are counted from 0, so a lone sample's cost is C₀.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
@@ -45,7 +46,9 @@ def target_name(j: int) -> str:
 
 @dataclass(frozen=True)
 class Place:
-    """Where a neuron sits: neuron `index` of layer `layer`, each None when it stands alone."""
+    """Where a neuron sits: neuron `index` of layer `layer`, each None when it stands alone.
+
+    Its names are worked out once: a neuron reads them at every call."""
 
     layer: int | None = None
     index: int | None = None
@@ -53,19 +56,19 @@ class Place:
     def weight(self, k: int) -> str:
         return symbol("w", self.index, k, layer=self.layer)
 
-    @property
+    @cached_property
     def bias(self) -> str:
         return symbol("b", self.index, layer=self.layer)
 
-    @property
+    @cached_property
     def weighted_input(self) -> str:
         return symbol("z", self.index, layer=self.layer)
 
-    @property
+    @cached_property
     def activation(self) -> str:
         return symbol("a", self.index, layer=self.layer)
 
-    @property
+    @cached_property
     def group(self) -> tuple[str, ...]:
         """("layer l", "neuron j"), or as much of it as is known."""
         neuron = "neuron" if self.index is None else f"neuron {self.index}"
