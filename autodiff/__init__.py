@@ -17,7 +17,7 @@ from .partials import check_partials
 from .primitive import primitive
 from .render import draw_dot, draw_graph
 from .report import GradcheckError, Report
-from .stepper import step_through, write_step_svgs
+from .stepper import step_through, stepper_html, write_step_svgs, write_stepper_html
 from .steps import Step, backward_steps
 from .value import PRIMITIVES, Primitive, Value, weighted_sum
 
@@ -48,9 +48,11 @@ __all__ = [
     "no_grad",
     "primitive",
     "step_through",
+    "stepper_html",
     "testing",
     "topological_order",
     "value_and_grad",
     "weighted_sum",
     "write_step_svgs",
+    "write_stepper_html",
 ]

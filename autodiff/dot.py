@@ -1,25 +1,26 @@
-"""Finding a `dot` to render with, so drawings work right after `pip install`.
+"""Rendering DOT text with a renderer found at each call, so drawings work after `pip install`.
 
-The `graphviz` package runs the command named by `graphviz.backend.dot_command.DOT_BINARY`
-("dot" on PATH). When that does not exist, the `graphviz-pure` executable (a dependency,
-installed beside the interpreter, often in a virtual environment that is not activated) takes
-its place. Only a missing `dot` is replaced: a system Graphviz, or a binary the user chose,
-is left alone.
+The renderer is Graphviz's `dot` when it is on PATH, else the `graphviz-pure` executable (a
+dependency, installed beside the interpreter, often in a virtual environment that is not
+activated). We run it ourselves as a subprocess: the `graphviz` package is used only through
+its public API and nothing process-wide changes, so other code drawing with `graphviz` in the
+same process renders exactly as it would without us.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import graphviz
-from graphviz.backend import dot_command
 
 PURE = "graphviz-pure"
+RASTER = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"}
 
 
 class DotNotFound(graphviz.ExecutableNotFound):
@@ -30,12 +31,12 @@ class DotNotFound(graphviz.ExecutableNotFound):
 
 
 def find_dot() -> str:
-    """The executable to render with: `dot` as `graphviz` would run it, else `graphviz-pure`.
+    """The executable to render with: `dot` on PATH, else `graphviz-pure`.
 
     `graphviz-pure` is looked for next to `sys.executable` and in this interpreter's scripts
     directory before PATH.
     """
-    found = shutil.which(os.fspath(dot_command.DOT_BINARY))
+    found = shutil.which("dot")
     if found:
         return found
     beside = os.pathsep.join([os.path.dirname(sys.executable), sysconfig.get_path("scripts")])
@@ -49,53 +50,101 @@ def find_dot() -> str:
     )
 
 
-def stderr_text(error: graphviz.CalledProcessError) -> str:
-    """What the renderer wrote to stderr when it failed, as text (graphviz keeps bytes)."""
+def stderr_text(error: subprocess.CalledProcessError) -> str:
+    """What the renderer wrote to stderr when it failed, as text."""
     stderr = error.stderr or b""
     return stderr.decode(errors="replace") if isinstance(stderr, bytes) else stderr
 
 
-def _is_pure(executable: str) -> bool:
-    return Path(executable).stem == PURE
+def render_source(
+    source: str, format: str, *, engine: str = "dot", dpi: float | None = None,
+    neato_no_op: bool | int | None = None, quiet: bool = False,
+) -> bytes:
+    """`source` laid out by `engine` and written in `format` ("svg", "png", ...) by `find_dot()`.
+
+    `dpi` is the resolution of raster formats (Graphviz draws PNG at 96 dpi; 200 to 300 suits
+    slides); vector formats (SVG, PDF) do not need one and are drawn as they are. The
+    renderer's warnings go to stderr unless `quiet`; graphviz-pure's are always dropped, since
+    it warns about the width of every non-ASCII character (×, ∂, w₁₂).
+    """
+    executable = find_dot()
+    pure = Path(executable).stem == PURE
+    command = [executable, f"-K{engine}", f"-T{format}"]
+    if dpi is not None and format.split(":")[0] in RASTER:
+        command.append(f"-Gdpi={dpi:g}")
+    if neato_no_op:
+        command.append(f"-n{int(neato_no_op)}")
+    done = subprocess.run(command, input=source.encode(), capture_output=True)
+    if done.returncode != 0:
+        stderr = done.stderr.decode(errors="replace")
+        if pure and "not recognized" in stderr:
+            stderr += (f"graphviz-pure writes SVG and PNG but not {format.upper()}: for "
+                       f"{format.upper()} install Graphviz (https://graphviz.org/download/), "
+                       "or render format='svg'.")
+        raise graphviz.CalledProcessError(done.returncode, command, done.stdout, stderr)
+    if done.stderr and not (quiet or pure):
+        sys.stderr.write(done.stderr.decode(errors="replace"))
+    return done.stdout
 
 
-def _using_found_dot(run: Callable[..., Any]) -> Callable[..., Any]:
-    """`run` (a graphviz backend call) made with `find_dot()`'s executable."""
+class Drawing(graphviz.Digraph):
+    """A `graphviz.Digraph` whose `.pipe`, `.render` and Jupyter display run `render_source`.
 
-    def run_with_dot(engine: str, format: str | None, *args: Any, **kwargs: Any) -> Any:
-        executable = find_dot()
-        if not _is_pure(executable):
-            return run(engine, format, *args, **kwargs)
-        dot_command.DOT_BINARY = Path(executable)
-        # Its SVG text sizing warns on every non-ASCII character (×, ∂, w₁₂); failures still
-        # raise with the message.
-        kwargs["quiet"] = True
+    Both take what `graphviz.Digraph`'s take, and `dpi`, the resolution of PNG output.
+    """
+
+    def pipe(
+        self, format: str | None = None, renderer: str | None = None,
+        formatter: str | None = None, neato_no_op: bool | int | None = None,
+        quiet: bool = False, *, engine: str | None = None, encoding: str | None = None,
+        dpi: float | None = None,
+    ) -> bytes | str:
+        """The drawing rendered to `format` (default `self.format`), as bytes, or as text in
+        `encoding`."""
+        output = render_source(
+            self.source, _format(format or self.format, renderer, formatter),
+            engine=engine or self.engine, dpi=dpi, neato_no_op=neato_no_op, quiet=quiet,
+        )
+        return output if encoding is None else output.decode(encoding)
+
+    def render(
+        self, filename: str | os.PathLike | None = None,
+        directory: str | os.PathLike | None = None, view: bool = False, cleanup: bool = False,
+        format: str | None = None, renderer: str | None = None, formatter: str | None = None,
+        neato_no_op: bool | int | None = None, quiet: bool = False, quiet_view: bool = False,
+        *, outfile: str | os.PathLike | None = None, engine: str | None = None,
+        dpi: float | None = None,
+    ) -> str:
+        """Save the DOT source to `filename` and render it beside it (`filename.format`), or to
+        `outfile` (its suffix giving the format); returns the rendered file's path."""
+        if outfile is not None:
+            outfile = Path(self.directory if directory is None else "", outfile)
+            format = format or outfile.suffix[1:] or None
+            if filename is None:
+                filename = outfile.with_suffix(".gv")
+        format = format or self.format
+        source = Path(self.save(filename, directory=directory))
+        target = outfile or source.with_name(f"{source.name}.{format}")
         try:
-            return run(engine, format, *args, **kwargs)
-        except graphviz.CalledProcessError as error:
-            stderr = stderr_text(error)
-            if "not recognized" not in stderr:
-                raise
-            raise graphviz.CalledProcessError(
-                error.returncode, error.cmd, error.output,
-                f"{stderr}graphviz-pure writes SVG and PNG but not PDF: for PDF install "
-                "Graphviz (https://graphviz.org/download/), or render format='svg'.",
-            ) from error
+            target.write_bytes(self.pipe(format, renderer, formatter, neato_no_op, quiet,
+                                         engine=engine, dpi=dpi))
+        finally:
+            if cleanup:
+                source.unlink()
+        if view:
+            graphviz.view(target, quiet=quiet_view)
+        return os.fspath(target)
 
-    return run_with_dot
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict:
+        """IPython's display protocol: the drawing as SVG."""
+        wanted = {"image/svg+xml"} if include is None else set(include)
+        if "image/svg+xml" not in wanted - set(exclude or ()):
+            return {}
+        return {"image/svg+xml": self.pipe(format="svg", encoding="utf-8")}
 
 
-class Digraph(graphviz.Digraph):
-    """A `graphviz.Digraph` that renders with `find_dot()`: `.pipe`, `.render`, Jupyter."""
-
-    @property
-    def _pipe_lines(self) -> Callable[..., Any]:
-        return _using_found_dot(super()._pipe_lines)
-
-    @property
-    def _pipe_lines_string(self) -> Callable[..., Any]:
-        return _using_found_dot(super()._pipe_lines_string)
-
-    @property
-    def _render(self) -> Callable[..., Any]:
-        return _using_found_dot(super()._render)
+def _format(format: str, renderer: str | None, formatter: str | None) -> str:
+    """The -T value: format[:renderer[:formatter]]."""
+    if formatter is not None and renderer is None:
+        raise ValueError(f"Drawing: formatter={formatter!r} needs a renderer as well")
+    return ":".join(part for part in (format, renderer, formatter) if part)

@@ -1,80 +1,107 @@
 """How nodes, operations and numbers are written, so the step text and the drawing agree.
 
-Nodes are called by their `name`; parameters named by `nn` ("layers.0.neurons.1.w.2") are
-written in the backpropagation notation, 1-based (w₂₃⁽¹⁾: into neuron 2 of layer 1 from input 3);
-unnamed nodes get v<i>, i their position in topological order; an unnamed output is L.
+A node is called by its `name`. An unnamed node is called by what it is when that is short: a
+constant by its number, an operation by its expression in its parents' names ("a₁ − y₁",
+"x × 3"), or, when that is long, with its unnamed operands written … ("… + (a₂ − y₂)²", a sum
+so far plus one more term). The unnamed output is L, and any other node v<i>, i its position
+in topological order.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from typing import NamedTuple, Sequence
+from typing import Sequence
 
 from .value import Value, _data
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUP = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
+SHORT = 24  # the longest expression used as a name
+ELIDED = "…"  # an unnamed operand in a name that would be too long with it written out
 
-_PARAMETER = re.compile(
-    r"(?:(?:layers\.(?P<layer>\d+)\.)?neurons\.(?P<neuron>\d+)\.)?(?:w\.(?P<input>\d+)|b)"
-)
-
-
-class Parameter(NamedTuple):
-    """Where an `nn` parameter sits: 1-based layer and neuron (None when not part of one)."""
-
-    layer: int | None
-    neuron: int | None
-    symbol: str
-
-
-def parameter(name: str | None) -> Parameter | None:
-    """An `nn` parameter name read as w_jk^(l) or b_j^(l), or None for any other name."""
-    match = _PARAMETER.fullmatch(name or "")
-    if match is None:
-        return None
-    layer, neuron, k = (
-        None if i is None else int(i) + 1 for i in match.group("layer", "neuron", "input")
-    )
-    indices = [i for i in (neuron, k) if i is not None]
-    separator = "," if any(i > 9 for i in indices) else ""
-    symbol = ("b" if k is None else "w") + separator.join(map(str, indices)).translate(_SUB)
-    if layer is not None:
-        symbol += f"({layer})".translate(_SUP)
-    return Parameter(layer, neuron, symbol)
-
-
-def parameters(order: Sequence[Value]) -> dict[Value, Parameter]:
-    """The `nn` parameters among `order`'s nodes.
-
-    A bare "b" is a stand-alone neuron's bias only beside that neuron's weights "w.<k>";
-    otherwise it is just a variable called b.
-    """
-    found = {node: p for node in order if (p := parameter(node.name)) is not None}
-    if not any(node.name.startswith("w.") for node in found):
-        found = {node: p for node, p in found.items() if node.name != "b"}
-    return found
+# Parentheses only where precedence needs them: (x + y)², x × (y + z), −(x × y). For each
+# operation: how tightly it binds, how tightly its operands must bind, and its last operand.
+# Anything else is written as a function, tanh(x) or |x|: it binds tightest and needs nothing.
+_ATOM = 9
+_SYNTAX = {
+    "+": (1, 1, 1), "-": (1, 1, 2), "weighted_sum": (1, 2, 1),
+    "*": (2, 2, 2), "/": (2, 2, 3), "neg": (3, 3, 3),
+    "**": (4, 5, 5), "power": (4, 5, 5), "sqrt": (_ATOM, 5, 5),
+}
 
 
 def node_names(order: Sequence[Value]) -> dict[Value, str]:
     """The name each node of a graph in topological `order` (output last) is shown with."""
-    params = parameters(order)
-    names = {}
+    names: dict[Value, str] = {}
     for i, node in enumerate(order):
-        if node in params:
-            names[node] = params[node].symbol
-        elif node.name is not None:
+        if node.name is not None:
             names[node] = node.name
+        elif node is order[-1]:
+            names[node] = "L"
+        elif not node.parents:
+            names[node] = number(node.data)
         else:
-            names[node] = "L" if i == len(order) - 1 else f"v{i}"
+            names[node] = _short(node, names) or f"v{i}"
     return names
 
 
+def _short(node: Value, names: dict[Value, str]) -> str | None:
+    """`node`'s expression if it is short, else with unnamed operands elided, longest first,
+    until it is, as long as one operand is still written out."""
+    unnamed = sorted({p for p in node.parents if p.name is None and p.parents},
+                     key=lambda p: -len(names[p]))
+    shown = dict(names)
+    text = expression(node, shown)
+    for operand in unnamed[: len(set(node.parents)) - 1]:
+        if len(text) <= SHORT:
+            break
+        shown[operand] = ELIDED
+        text = expression(node, shown)
+    return text if len(text) <= SHORT else None
+
+
 def expression(node: Value, names: dict[Value, str]) -> str:
-    """How `node` was computed from its parents, in their names: "x × y", "tanh(n)", "a²",
-    as its primitive's notation writes it."""
-    return node.primitive.notation([names[p] for p in node.parents])
+    """How `node` was computed from its parents, in their names: "x × y", "tanh(n)", "(a − y)²",
+    as its primitive's notation writes it, with the parentheses precedence needs."""
+    _, need, need_last = _syntax(node)
+    last = len(node.parents) - 1
+    operands = []
+    for i, parent in enumerate(node.parents):
+        name = names[parent]
+        looser = _tightness(parent, name) < (need_last if i == last else need)
+        operands.append(f"({name})" if looser else name)
+    return node.primitive.notation(operands)
+
+
+def operand(node: Value, names: dict[Value, str]) -> str:
+    """`node`'s name fit to differentiate by, as in ∂L/∂(a − y): in parentheses unless atomic."""
+    name = names[node]
+    return name if _tightness(node, name) == _ATOM else f"({name})"
+
+
+def local(node: Value, parent: Value, names: dict[Value, str]) -> str:
+    """∂node/∂parent written with the operation, ∂(x × y)/∂x: it never reads as a gradient of
+    the output such as ∂L/∂x, even at the output itself."""
+    written = expression(node, names)
+    if _syntax(node)[0] != _ATOM:
+        written = f"({written})"
+    return f"∂{written}/∂{operand(parent, names)}"
+
+
+def _syntax(node: Value) -> tuple[int, int, int]:
+    op = node.op
+    if op.startswith("**") and op != "**":
+        op = "power"
+    return _SYNTAX.get(op, (_ATOM, 0, 0))
+
+
+def _tightness(node: Value, name: str) -> int:
+    """How tightly `node` binds when written as `name`: as its operation when the name is its
+    expression (unnamed and not v<i> or L), loosest for a negative constant, x × (-3), else
+    atomically."""
+    if node.name is not None or name.isidentifier() or name == ELIDED:
+        return _ATOM
+    if not node.parents:
+        return 0 if name.startswith("-") else _ATOM
+    return _syntax(node)[0]
 
 
 def number(x: float | Value) -> str:

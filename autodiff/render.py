@@ -1,35 +1,33 @@
 """Drawing a computation graph: values, gradients, operations and local derivatives.
 
-Each value is one box: its name and how it was computed ("z = x × y"), its data and its grad.
-Each edge runs from a parent to its child and carries ∂child/∂parent, the number the chain
-rule multiplies by. Drawn at a step of `backward_steps`, the current node and the edges it
-sends gradient along are highlighted and gradients not yet reached are shown as pending.
+Each value is one box: its name and how it was computed ("z = x × y"), its data and its grad,
+inside the nested boxes its `group` names. Each edge runs from a parent into a slot of its
+child's box that holds ∂child/∂parent, the number the chain rule multiplies by: one slot per
+parent, in the parents' order, so every number belongs to exactly one edge however the edges
+cross. Drawn at a step of `backward_steps`, the current node and the edges it sends gradient
+along are highlighted and gradients not yet reached are pending; every box then has the size
+it has at every other step of the pass, so each node stays where it is from step to step.
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+import textwrap
 from collections import Counter
 from html import escape
 
-from .dot import Digraph
+from .dot import Drawing
 from .graph import local_derivatives, topological_order
-from .notation import Parameter, expression, factor, node_names, number, parameters
-from .steps import Step
-from .value import Value
+from .notation import expression, node_names, number
+from .steps import Step, Trace
+from .theme import Theme, theme as find_theme
+from .value import Partial, Value
 
 FONT = "Helvetica"
-MUTED = "#6b7280"
-LOCAL = "#1d4ed8"  # local derivatives on edges
-CURRENT = "#ea580c"  # the node a step is at, and the edges it sends gradient along
-
-# kind: (fill, border)
-STYLES = {
-    "input": ("#dbeafe", "#2563eb"),
-    "constant": ("#f3f4f6", "#9ca3af"),
-    "parameter": ("#fef3c7", "#d97706"),
-    "intermediate": ("#ffffff", "#4b5563"),
-    "output": ("#dcfce7", "#16a34a"),
-}
+_LINE = 20  # characters of a box's title line; a longer expression is wrapped
+# Where the slots sit for each direction of the layout: the side parents come from.
+_SLOTS = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
 
 
 def draw_graph(
@@ -38,16 +36,25 @@ def draw_graph(
     rankdir: str = "LR",
     show_grad: bool = True,
     show_local_grads: bool = True,
-    step: Step | None = None,
+    step: Step | Trace | None = None,
     max_nodes: int = 500,
-) -> Digraph:
+    theme: str = "light",
+    fontsize: float = 14,
+    caption: bool = True,
+) -> Drawing:
     """The graph `root` depends on, as a `graphviz.Digraph` (shown inline by Jupyter).
 
-    `step` draws the graph as it stands at that step of `backward_steps(root)`. Graphs with
-    more than `max_nodes` nodes are refused: `dot` would take minutes to lay them out.
+    `step` draws the graph as it stands after that step of `backward_steps(root)`, or, given
+    the pass's `Trace` (`step.trace`), before its first step: the forward pass alone, with the
+    step's chain rule written under the picture unless `caption` is false. `theme`
+    is "light" or "dark", `fontsize` in points; for a sharper PNG, `.pipe(format="png",
+    dpi=200)`. Graphs with more than `max_nodes` nodes are refused: `dot` would take minutes
+    to lay them out.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: expected the Value to draw, got {root!r}")
+    if rankdir not in _SLOTS:
+        raise ValueError(f"draw_graph: rankdir must be one of {tuple(_SLOTS)}, got {rankdir!r}")
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -55,41 +62,51 @@ def draw_graph(
             "laying it out would take very long and the picture would be unreadable. Draw a "
             f"smaller part of it, or pass max_nodes={len(order)} to draw it anyway."
         )
-    if step is not None and step.trace.root is not root:
+    trace = step if isinstance(step, Trace) or step is None else step.trace
+    if trace is not None and trace.root is not root:
         raise ValueError("draw_graph: step comes from backward_steps of another graph")
-    names = node_names(order)
-    params = parameters(order)
-    ids = {node: f"n{i}" for i, node in enumerate(order)}
-    progress = _Progress(order, step)
-
-    graph = Digraph(
-        name="computation graph",
-        graph_attr={"rankdir": rankdir, "fontname": FONT, "nodesep": "0.3", "ranksep": "0.6",
-                    "bgcolor": "white", "labeljust": "l"},
-        node_attr={"fontname": FONT, "fontsize": "12", "shape": "box",
-                   "style": "rounded,filled", "margin": "0.05,0.03"},
-        edge_attr={"fontname": FONT, "fontsize": "11", "color": "#4b5563",
-                   "fontcolor": LOCAL, "arrowsize": "0.7"},
+    colours = find_theme(theme)
+    names = node_names(order) if trace is None else trace.names
+    progress = _Progress(order, step, colours)
+    size = f"{fontsize:g}"
+    graph = Drawing(
+        name="computation graph", format="svg",
+        graph_attr={"rankdir": rankdir, "newrank": "true", "nodesep": "0.2", "ranksep": "0.3",
+                    "bgcolor": colours.background, "fontname": FONT, "fontsize": size,
+                    "fontcolor": colours.text, "labeljust": "l"},
+        node_attr={"fontname": FONT, "fontsize": size, "fontcolor": colours.text,
+                   "shape": "box", "style": "rounded,filled", "margin": "0.05,0.03"},
+        edge_attr={"color": colours.edge, "arrowsize": "0.7"},
     )
-    neurons: dict[tuple[int | None, int | None], Digraph] = {}
+    boxes = _Boxes(graph, colours)
+    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    computing = {node.group[:depth] for node in order if node.parents
+                 for depth in range(1, len(_group(node)) + 1)}
     for node in order:
-        kind = _kind(node, root, params)
-        fill, border = STYLES[kind]
-        classes = ["value", kind, *progress.classes(node)]
-        attrs = {"fillcolor": fill, "color": border, "class": " ".join(classes),
-                 "tooltip": _tooltip(node, names)}
-        if node is root:
-            attrs["penwidth"] = "2"
-        if node is progress.current:
-            attrs.update(color=CURRENT, penwidth="3")
-        label = _label(node, names, progress.grad_text(node) if show_grad else None)
-        place = _neuron(neurons, params[node]) if node in params else graph
-        place.node(ids[node], label, **attrs)
-        for parent, local in zip(node.parents, local_derivatives(node)):
-            graph.edge(ids[parent], ids[node], **_edge(node, local, show_local_grads, progress))
-    _add_clusters(graph, neurons)
-    if step is not None:
-        graph.attr(label=_caption(step), labelloc="b", fontsize="13")
+        kind = _kind(node, root, computing)
+        fill, border = colours.kinds[kind]
+        attrs = {"fillcolor": fill, "color": border, "tooltip": _tooltip(node, names),
+                 "class": " ".join(["value", kind, *progress.classes(node)]),
+                 "penwidth": "2" if node is root else "1.2"}
+        current = node is progress.current
+        if current:
+            attrs.update(color=colours.current, fillcolor=colours.current_fill)
+        slots = [number(d) for d in local_derivatives(node)] if show_local_grads else []
+        cells = _Cells(names, colours, rankdir, fontsize, progress.widths(node, fontsize), current)
+        grad = progress.grad_text(node) if show_grad else None
+        boxes.at(_group(node)).node(ids[node], cells.label(node, grad, slots), **attrs)
+        for i, parent in enumerate(node.parents):
+            head = f"{ids[node]}:s{i}:{_SLOTS[rankdir]}" if slots else ids[node]
+            edge = {"class": "local-grad current" if current else "local-grad"}
+            if current:
+                edge.update(color=colours.current, penwidth="2.5")
+            if _group(parent) != _group(node):
+                edge["minlen"] = "2"  # a box never shares a rank with what feeds it
+            graph.edge(ids[parent], head, **edge)
+    boxes.stack_leaves(order, ids)
+    boxes.close()
+    if step is not None and caption:
+        graph.attr(label=_caption(step, fontsize), labelloc="b")
     return graph
 
 
@@ -102,15 +119,21 @@ class _Progress:
     Without a step, backward has finished: every gradient is shown as `.grad` holds it.
     """
 
-    def __init__(self, order: list[Value], step: Step | None) -> None:
+    def __init__(self, order: list[Value], step: Step | Trace | None, colours: Theme) -> None:
         self.step = step
-        self.current = step.node if step is not None else None
+        self.colours = colours
+        self.current = step.node if isinstance(step, Step) else None
         if step is None:
             return
-        self.totals = step.totals()
+        self.trace = step if isinstance(step, Trace) else step.trace
+        self.totals = step.totals() if isinstance(step, Step) else {}
+        self.running: dict[Value, list[Partial]] = {self.trace.root: [1.0]}
+        for each in self.trace.steps:
+            for term in each.terms:
+                self.running.setdefault(term.parent, []).append(term.total)
         self.uses = Counter(parent for node in order for parent in node.parents)
         self.received: Counter[Value] = Counter()
-        at: Step | None = step
+        at = step if isinstance(step, Step) else None
         while at is not None:
             self.received.update(term.parent for term in at.terms)
             at = at.previous
@@ -128,48 +151,87 @@ class _Progress:
         return [self.state(node), *(["current"] if node is self.current else [])]
 
     def grad_text(self, node: Value) -> str:
-        """The gradient as it stands: pending ones as ?, partial sums followed by + ..."""
+        """The gradient as it stands: pending ones as ?, partial sums followed by + …"""
         state = self.state(node)
         if state == "pending":
-            return f'<FONT COLOR="{MUTED}">?</FONT>'
+            return f'<FONT COLOR="{self.colours.muted}">?</FONT>'
         if self.step is None:
             return f"<B>{number(node.grad)}</B>"
-        grad = number(self.step.trace.grad(node, self.totals[node]))
+        grad = number(self.trace.grad(node, self.totals[node]))
         if state == "partial":
-            return f'<FONT COLOR="{MUTED}">{grad} + ...</FONT>'
+            return f'<FONT COLOR="{self.colours.muted}">{_partial(grad)}</FONT>'
         return f"<B>{grad}</B>"
 
+    def widths(self, node: Value, fontsize: float) -> tuple[float, float] | None:
+        """The widths of the data and grad cells at every step of the pass, fit to the widest
+        number the node shows at any of them, so no box changes size from step to step.
+        None without a step: each cell fits what it holds."""
+        if self.step is None:
+            return None
+        totals = self.running.get(node, [])
+        shown = ["?", *(_partial(number(self.trace.grad(node, t))) for t in totals[:-1]),
+                 *(number(self.trace.grad(node, t)) for t in totals[-1:])]
+        return _width(number(node.data), fontsize), max(_width(t, fontsize) for t in shown)
 
-def _caption(step: Step) -> str:
-    """The step's chain rule under the picture, one left-aligned line per parent."""
-    lines = [f"step {step.index + 1}: at {step.trace.names[step.node]}", *str(step).splitlines()]
-    return "".join(line + "\\l" for line in lines)
+
+def _partial(grad: str) -> str:
+    return f"{grad} + …"
 
 
-def _kind(node: Value, root: Value, params: dict[Value, Parameter]) -> str:
+# Helvetica's advance widths in thousandths of an em (bold digits are as wide), for the
+# characters numbers are written with; any other counts as 0.6 em.
+_ADVANCE = {**dict.fromkeys("0123456789e?na", 556), ".": 278, "-": 333, "+": 584, " ": 278,
+            "…": 1000, "∞": 713}
+
+
+def _width(text: str, fontsize: float) -> float:
+    """The width in points `text` needs at `fontsize`, with a margin, rounded up."""
+    return -(-sum(_ADVANCE.get(c, 600) for c in text) * fontsize * 1.1 // 1000) + 4
+
+
+def _caption(step: Step | Trace, fontsize: float) -> str:
+    """The step's chain rule under the picture, one line per parent, in a box as large as the
+    caption of any step of the pass needs, so that no caption moves the drawing."""
+    trace = step if isinstance(step, Trace) else step.trace
+    every = [_caption_lines(trace, k) for k in range(len(trace.steps) + 1)]
+    width = max(_width(line, fontsize) for lines in every for line in lines)
+    height = max(map(len, every)) * round(fontsize * 1.3)
+    lines = _caption_lines(trace, 0) if isinstance(step, Trace) else [
+        f"step {step.index + 1}: at {trace.names[step.node]}", *str(step).splitlines()]
+    text = "".join(f'{escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
+    return (f'<<TABLE BORDER="0" CELLPADDING="4"><TR><TD WIDTH="{width:g}" HEIGHT="{height}" '
+            f'FIXEDSIZE="TRUE" ALIGN="LEFT" VALIGN="TOP">{text}</TD></TR></TABLE>>')
+
+
+def _caption_lines(trace: Trace, k: int) -> list[str]:
+    """Frame k's caption: the forward pass (k = 0), or step k's chain rule."""
+    if k == 0:
+        return ["step 0: the forward pass; no gradient yet"]
+    step = trace.steps[k - 1]
+    return [f"step {k}: at {trace.names[step.node]}", *trace.texts[k - 1].splitlines()]
+
+
+def _kind(node: Value, root: Value, computing: set[tuple[str, ...]]) -> str:
+    """A leaf boxed with values computed from it (a neuron's weights) is a parameter; another
+    named leaf an input, an unnamed one a constant."""
     if node is root:
         return "output"
-    if node in params:
-        return "parameter"
     if node.parents:
         return "intermediate"
+    if node.group in computing:
+        return "parameter"
     return "input" if node.name is not None else "constant"
 
 
-def _label(node: Value, names: dict[Value, str], grad: str | None) -> str:
-    """An HTML-like label: name (= expression) over data and grad."""
-    title = f"<B>{escape(names[node])}</B>"
-    if node.parents:
-        title += f' <FONT COLOR="{MUTED}">= {escape(expression(node, names))}</FONT>'
-    rows = [f'<TR><TD COLSPAN="2">{title}</TD></TR>', _row("data", number(node.data))]
-    if grad is not None:
-        rows.append(_row("grad", grad))
-    return f'<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
-
-
-def _row(key: str, value: str) -> str:
-    return (f'<TR><TD ALIGN="LEFT"><FONT COLOR="{MUTED}">{key}</FONT></TD>'
-            f'<TD ALIGN="RIGHT">{value}</TD></TR>')
+def _group(node: Value) -> tuple[str, ...]:
+    """`node.group`, checked: a drawing boxes a value only in a tuple of names."""
+    group = node.group
+    if not isinstance(group, tuple) or not all(isinstance(g, str) for g in group):
+        raise TypeError(
+            f"draw_graph: {node!r} has group={group!r}; a group is a tuple of names, "
+            'outermost first, such as ("layer 1", "neuron 2")'
+        )
+    return group
 
 
 def _tooltip(node: Value, names: dict[Value, str]) -> str:
@@ -179,48 +241,134 @@ def _tooltip(node: Value, names: dict[Value, str]) -> str:
     return f"{name}: {op}, data={node.data!r}"
 
 
-def _edge(child: Value, local: float, show_local_grads: bool, progress: _Progress) -> dict:
-    attrs = {"class": "local-grad"}
-    if show_local_grads:
-        attrs["label"] = f" {number(local)} "
-    if child is progress.current:
-        gradient = progress.step.grad
-        attrs.update({"class": "local-grad current", "color": CURRENT, "fontcolor": CURRENT,
-                      "penwidth": "2.5"})
-        if show_local_grads:
-            attrs["label"] = f" {factor(gradient)} · {factor(local)} = {number(local * gradient)} "
-    return attrs
+class _Cells:
+    """A box's HTML-like label: name (= expression) over data and grad, beside the slots
+    where the edges from its parents end, each holding that edge's local derivative."""
+
+    def __init__(self, names: dict[Value, str], colours: Theme, rankdir: str, fontsize: float,
+                 widths: tuple[float, float] | None, current: bool) -> None:
+        self.names = names
+        self.fontsize = fontsize
+        self.colours = colours
+        self.rankdir = rankdir
+        self.widths = widths or (None, None)
+        self.current = current
+
+    def label(self, node: Value, grad: str | None, slots: list[str]) -> str:
+        rows = [*(f'<TR><TD ALIGN="LEFT">{line}</TD></TR>' for line in self._title(node)),
+                self._row("data", number(node.data), self.widths[0])]
+        if grad is not None:
+            rows.append(self._row("grad", grad, self.widths[1]))
+        info = _table("".join(rows), 'CELLPADDING="1"')
+        if not slots:
+            return f"<{info}>"
+        return f"<{self._beside(info, self._slots(slots))}>"
+
+    def _title(self, node: Value) -> list[str]:
+        """The name in bold, then "= expression" unless the name is the expression, on lines
+        of its own, wrapped so that a long sum does not widen the box."""
+        name = self.names[node]
+        title = [f"<B>{_markup(name, self.fontsize)}</B>"]
+        written = expression(node, self.names) if node.parents else name
+        if written == name:
+            return title
+        return title + [f'<FONT COLOR="{self.colours.muted}">{_markup(line, self.fontsize)}</FONT>'
+                        for line in textwrap.wrap(f"= {written}", _LINE)]
+
+    def _row(self, key: str, value: str, width: float | None) -> str:
+        """A key and its number, left-aligned: renderers place text by the width they measure,
+        which is not always the width a browser draws."""
+        size = "" if width is None else (
+            f' WIDTH="{width + _width(key + " ", self.fontsize):g}" FIXEDSIZE="TRUE" HEIGHT="18"')
+        return (f'<TR><TD ALIGN="LEFT"{size}>'
+                f'<FONT COLOR="{self.colours.muted}">{key}</FONT> {value}</TD></TR>')
+
+    def _slots(self, slots: list[str]) -> str:
+        colour = self.colours.current if self.current else self.colours.local
+        cells = [f'<TD PORT="s{i}" ALIGN="RIGHT"><FONT COLOR="{colour}">'
+                 f"{f'<B>{text}</B>' if self.current else text}</FONT></TD>"
+                 for i, text in enumerate(slots)]
+        across = self.rankdir in ("TB", "BT")
+        body = f"<TR>{''.join(cells)}</TR>" if across else "".join(f"<TR>{c}</TR>" for c in cells)
+        return _table(body, f'CELLBORDER="1" CELLPADDING="2" COLOR="{self.colours.cluster_border}"')
+
+    def _beside(self, info: str, slots: str) -> str:
+        """The slots on the side the parents come from."""
+        first, second = (info, slots) if self.rankdir in ("RL", "BT") else (slots, info)
+        if self.rankdir in ("TB", "BT"):
+            body = f"<TR><TD>{first}</TD></TR><TR><TD>{second}</TD></TR>"
+        else:
+            body = f'<TR><TD VALIGN="TOP">{first}</TD><TD VALIGN="TOP">{second}</TD></TR>'
+        return _table(body, 'CELLPADDING="0"')
 
 
-def _add_clusters(graph: Digraph, neurons: dict[tuple[int | None, int | None], Digraph]) -> None:
-    """Each neuron's parameters boxed together, and a network's neurons boxed per layer."""
-    layers: dict[int, Digraph] = {}
-    for (layer, _), cluster in sorted(neurons.items(), key=_by_position):
-        if layer is None:
-            graph.subgraph(cluster)
-            continue
-        if layer not in layers:
-            layers[layer] = _cluster(f"cluster_layer{layer}", f"layer {layer}", "#f9fafb")
-        layers[layer].subgraph(cluster)
-    for layer in sorted(layers):
-        graph.subgraph(layers[layer])
+# Unicode's small digits as <SUB> and <SUP> in a smaller font: renderers measure plain digits
+# well and these badly (graphviz-pure as three spaces each), which widened every box.
+_SCRIPTS = {**dict.fromkeys("₀₁₂₃₄₅₆₇₈₉", "SUB"), **dict.fromkeys("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻", "SUP")}
+_PLAIN = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻", "01234567890123456789()-")
 
 
-def _by_position(item: tuple) -> tuple[int, int]:
-    return tuple(0 if i is None else i for i in item[0])
+def _markup(text: str, fontsize: float) -> str:
+    """`text` for an HTML-like label: escaped, its subscripts and superscripts marked up."""
+    marked = []
+    for script, run in itertools.groupby(text, _SCRIPTS.get):
+        run = escape("".join(run))
+        if script is not None:
+            run = (f'<{script}><FONT POINT-SIZE="{fontsize * 0.7:g}">{run.translate(_PLAIN)}'
+                   f"</FONT></{script}>")
+        marked.append(run)
+    return "".join(marked)
 
 
-def _neuron(neurons: dict, param: Parameter) -> Digraph:
-    key = (param.layer, param.neuron)
-    if key not in neurons:
-        suffix = "".join(f"_{i}" for i in key if i is not None)
-        label = "neuron" if param.neuron is None else f"neuron {param.neuron}"
-        neurons[key] = _cluster(f"cluster_neuron{suffix}", label, "#fffbeb")
-    return neurons[key]
+def _table(body: str, attributes: str) -> str:
+    return f'<TABLE BORDER="0" CELLSPACING="0" {attributes}>{body}</TABLE>'
 
 
-def _cluster(name: str, label: str, fill: str) -> Digraph:
-    return Digraph(name=name, graph_attr={
-        "label": label, "style": "rounded,filled", "fillcolor": fill, "color": "#d1d5db",
-        "fontcolor": MUTED, "fontsize": "11", "labeljust": "l",
-    })
+class _Boxes:
+    """The nested clusters that values' groups name, filled in as values are drawn and added
+    to the graph at the end: siblings in the natural order of their names (layer 2 before
+    layer 10), values in each in the order they were drawn."""
+
+    def __init__(self, graph: Drawing, colours: Theme) -> None:
+        self.graph = graph
+        self.colours = colours
+        self.boxes: dict[tuple[str, ...], Drawing] = {(): graph}
+
+    def at(self, group: tuple[str, ...]) -> Drawing:
+        for depth in range(1, len(group) + 1):
+            path = group[:depth]
+            if path not in self.boxes:
+                self.boxes[path] = Drawing(name=f"cluster_{len(self.boxes)}", graph_attr={
+                    "label": path[-1], "style": "rounded,filled",
+                    "fillcolor": self.colours.cluster_fill, "color": self.colours.cluster_border,
+                    "fontcolor": self.colours.muted, "labeljust": "l",
+                })
+        return self.boxes[group]
+
+    def stack_leaves(self, order: list[Value], ids: dict[Value, str]) -> None:
+        """Leaves that feed one node from one box are stacked in the node's order of parents
+        (x1 above x2, w₁₁ above w₁₂ above b₁), each leaf by the first node it feeds."""
+        stacked: set[Value] = set()
+        for node in order:
+            by_box: dict[tuple[str, ...], list[Value]] = {}
+            for parent in dict.fromkeys(node.parents):
+                if not parent.parents and parent not in stacked:
+                    by_box.setdefault(_group(parent), []).append(parent)
+            for group, leaves in by_box.items():
+                if len(leaves) > 1:
+                    stacked.update(leaves)
+                    with self.boxes[group].subgraph() as rank:
+                        rank.attr(rank="same")
+                        for upper, lower in zip(leaves, leaves[1:]):
+                            rank.edge(ids[upper], ids[lower], style="invis")
+
+    def close(self) -> None:
+        """Put each box inside its parent, deepest first, siblings in natural order."""
+        for path in sorted(self.boxes, key=lambda p: (-len(p), [_natural(g) for g in p])):
+            if path:
+                self.boxes[path[:-1]].subgraph(self.boxes[path])
+
+
+def _natural(name: str) -> list:
+    """"layer 10" after "layer 2": runs of digits compared as numbers."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]

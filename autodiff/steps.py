@@ -10,17 +10,22 @@ its step.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterator
 
 from . import graph
 from .graph import topological_order
-from .notation import factor, node_names, number
+from .notation import factor, local, node_names, number, operand
 from .value import Partial, Value
 
 
 @dataclass(frozen=True, eq=False)
 class Trace:
-    """What all the steps of one backward pass share: the graph and how `.grad` started."""
+    """What all the steps of one backward pass share: the graph and how `.grad` started.
+
+    Drawn (`draw_graph(root, step=trace)`), it is the pass before its first step: the forward
+    pass alone, every gradient still to come.
+    """
 
     root: Value
     names: dict[Value, str]
@@ -30,6 +35,17 @@ class Trace:
         """`node.grad` once this pass has added `total`, combined as `Value.backward` does."""
         before = self.start[node]
         return before + total if before else total
+
+    @cached_property
+    def steps(self) -> tuple[Step, ...]:
+        """Every step of this pass, from a pass of its own that leaves every `.grad` as it was:
+        all that a drawing of any one step may show, so it can size its boxes once for all."""
+        return tuple(_steps(self, graph.backward_pass(self.root, observe=True, results={})))
+
+    @cached_property
+    def texts(self) -> tuple[str, ...]:
+        """Each step's chain rule, as `str(step)` writes it."""
+        return tuple(str(step) for step in self.steps)
 
 
 @dataclass(frozen=True)
@@ -66,13 +82,15 @@ class Step:
         return totals
 
     def __str__(self) -> str:
+        """One line per parent: the gradient it accumulates, ∂L/∂parent, and the local
+        derivative it multiplies by, written with the operation (∂(x × y)/∂x)."""
         names = self.trace.names
-        loss, node = names[self.trace.root], names[self.node]
+        loss, node = names[self.trace.root], operand(self.node, names)
         lines = []
         for term in self.terms:
-            parent = names[term.parent]
+            parent = operand(term.parent, names)
             line = (
-                f"∂{loss}/∂{parent} += ∂{loss}/∂{node} · ∂{node}/∂{parent}"
+                f"∂{loss}/∂{parent} += ∂{loss}/∂{node} · {local(self.node, term.parent, names)}"
                 f" = {factor(self.grad)} · {factor(term.local)} = {number(term.contribution)}"
             )
             if term.before is not None:
@@ -87,7 +105,7 @@ class Step:
         names = self.trace.names
         return (
             f"<Step index={self.index} at {names[self.node]}: "
-            f"∂{names[self.trace.root]}/∂{names[self.node]} = {number(self.grad)}>"
+            f"∂{names[self.trace.root]}/∂{operand(self.node, names)} = {number(self.grad)}>"
         )
 
 
@@ -106,8 +124,13 @@ def backward_steps(root: Value) -> Iterator[Step]:
     """
     order = topological_order(root)
     trace = Trace(root, node_names(order), {n: n.grad for n in order})
+    yield from _steps(trace, graph.backward_pass(root, observe=True))
+
+
+def _steps(trace: Trace, visits: Iterator[graph.Visit]) -> Iterator[Step]:
+    """The steps of `trace`'s pass, one per visit of its chain-rule loop."""
     previous = None
-    for visit in graph.backward_pass(root, observe=True):
+    for visit in visits:
         terms = tuple(
             Term(*term, trace.grad(term.parent, term.total)) for term in visit.terms
         )

@@ -67,10 +67,15 @@ class Value:
     `Value(data, name="x")`, or micrograd's `Value(data, _children, _op, label)`: a node made
     that way takes its chain rule from the `_backward` closure the program assigns to it.
     Any other attribute may be set on a value; the dictionary that holds such attributes is
-    made only for the values that get one.
+    made only for the values that get one. `name` and `group` are what drawings and step text
+    show: what the value is called, and the nested boxes it is drawn in.
     """
 
     __slots__ = ("data", "grad", "parents", "local_grads", "primitive", "name", "__dict__")
+
+    # Where drawings box this value, outermost box first: ("layer 1", "neuron 2"). Whoever builds
+    # the graph sets it (nn does); a value keeps its own only when one is set.
+    group: tuple[str, ...] = ()
 
     # NumPy scalars on the left (np.float64(2) * v) defer to our reflected operators.
     __array_ufunc__ = None

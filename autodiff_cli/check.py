@@ -7,7 +7,6 @@ import random
 from typing import Callable
 
 import nn
-from autodiff.notation import parameter
 from autodiff.report import Report, Row
 
 
@@ -59,7 +58,7 @@ def compare(seed: int) -> Report:
         expected, engine = reference[name], weight.grad
         error = abs(engine - expected)
         rows.append(Row(
-            f"{parameter(name).symbol} ({name})",
+            f"{weight.name} ({name})",
             {"reference": expected, "engine": engine, "abs error": error},
             error <= RTOL * abs(expected) + ATOL,
         ))

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Callable
 
 import nn
-from autodiff import draw_graph
+from autodiff import draw_graph, no_grad
+from autodiff.dot import Drawing
 from nn.plot import plot_decision_boundary, plot_history
 
 from .errors import CommandError
@@ -64,27 +65,38 @@ def run(args: argparse.Namespace) -> int:
 
     neuron_svg = args.out / "neuron.svg"
     boundary_png = args.out / "decision_boundary.png"
-    figure = Figure(figsize=(10, 4.2), layout="constrained")
+    figure = Figure(figsize=(11, 4.6), layout="constrained")
     left, right = figure.subplots(1, 2)
     plot_history(history, ax=left)
     plot_decision_boundary(model, X, y, ax=right)
+    worst = _worst_fit(model, X, y, loss)
+    j, neuron = _neuron_graph(model, X[worst], y[worst], loss)
     try:  # still possible: the disk fills up, or a picture's name is taken by a directory
-        neuron_svg.write_bytes(_neuron_graph(model, X[0], y[0], loss).pipe(format="svg"))
-        figure.savefig(boundary_png, dpi=120)
+        neuron_svg.write_bytes(neuron.pipe(format="svg"))
+        figure.savefig(boundary_png, dpi=150)
     except OSError as error:
         raise CommandError(f"cannot write the pictures: {error}") from None
-    print(f"wrote {neuron_svg} (neuron 1 of layer 1 on the first sample, with ∂loss/∂node)")
+    print(f"wrote {neuron_svg} (neuron {j} of layer 1 on sample {worst}, the one the model fits "
+          "worst, with ∂C₀/∂node)")
     print(f"wrote {boundary_png} (loss curve and decision boundary)")
     return 0
 
 
-def _neuron_graph(model: nn.MLP, x, target, loss):
-    """The first neuron of the first layer, its gradients those of the whole sample's loss."""
+def _worst_fit(model: nn.MLP, X, y, loss) -> int:
+    """The sample with the largest loss: where the gradients are largest, so they teach most."""
+    with no_grad():
+        costs = [loss(model(x), target).data for x, target in zip(X, y)]
+    return max(range(len(costs)), key=costs.__getitem__)
+
+
+def _neuron_graph(model: nn.MLP, x, target, loss) -> tuple[int, Drawing]:
+    """The neuron j of layer 1 with the largest gradients on sample `x` (a ReLU that is off
+    passes none back), drawn with the gradients of the sample's whole cost; and j."""
     hidden = model.layers[0](x)
     out = hidden
     for layer in model.layers[1:]:
         out = layer(out)
     model.zero_grad()
     loss(out, target).backward()
-    hidden[0].name = "a₁⁽¹⁾"
-    return draw_graph(hidden[0])
+    j = max(range(len(hidden)), key=lambda j: abs(model.layers[0].neurons[j].b.grad))
+    return j + 1, draw_graph(hidden[j])

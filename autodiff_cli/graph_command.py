@@ -37,7 +37,21 @@ def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
         "-o", "--output", metavar="FILE", type=Path,
         help=f"draw the graph to FILE; the format comes from its extension ({', '.join(SUFFIXES)})",
     )
+    parser.add_argument("--theme", choices=("light", "dark"), default="light",
+                        help="colours: light (default), or dark for dark slides")
+    parser.add_argument("--dpi", type=_dpi, default=None, metavar="N",
+                        help="resolution of a PNG (default 96; 200 or more for slides)")
     parser.set_defaults(run=run)
+
+
+def _dpi(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 10 <= value <= 2400:
+        raise argparse.ArgumentTypeError(f"--dpi must be between 10 and 2400, got {text}")
+    return value
 
 
 def protect_expression(argv: list[str]) -> list[str]:
@@ -74,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     except (ArithmeticError, ValueError, TypeError) as error:
         raise CommandError(f"cannot evaluate {args.expression!r}: {error}") from None
     if args.output is not None:  # before printing: an error leaves only its own line
-        _draw(out, args.output)
+        _draw(out, args.output, args.theme, args.dpi)
     print(f"value = {out.data!r}")
     for name, variable in variables.items():
         print(f"d/d{name} = {variable.grad!r}")
@@ -99,11 +113,11 @@ def _binding(text: str) -> tuple[str, Value]:
     return name, Value(value, name=name)
 
 
-def _draw(out: Value, path: Path) -> None:
+def _draw(out: Value, path: Path, theme: str, dpi: float | None) -> None:
     from autodiff import draw_graph
 
     try:
-        graph = draw_graph(out)
+        graph = draw_graph(out, theme=theme)
     except ValueError as error:  # too large to lay out
         raise CommandError(f"cannot draw {path}: {error}") from None
     suffix = path.suffix.lower()
@@ -111,7 +125,7 @@ def _draw(out: Value, path: Path) -> None:
         if suffix in SOURCE_SUFFIXES:
             path.write_text(graph.source)
         else:
-            path.write_bytes(graph.pipe(format=suffix[1:]))
+            path.write_bytes(graph.pipe(format=suffix[1:], dpi=dpi))
     except subprocess.CalledProcessError as error:  # dot refused: its last line says why
         reason = stderr_text(error).strip().splitlines()[-1:] or [f"exit status {error.returncode}"]
         raise CommandError(f"cannot render {path}: {reason[0]}") from None

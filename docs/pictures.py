@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import nn
-from autodiff import Value, draw_graph
+from autodiff import Value, backward_steps, draw_graph
+from autodiff.dot import Drawing
 
 
 def neuron() -> Value:
@@ -26,18 +27,26 @@ def neuron() -> Value:
 
 
 def network() -> Value:
-    """C₀ of MLP(2, [3, 1]) on one sample, after backward: parameters named w_jk^(l), b_j^(l)."""
+    """C₀ of MLP(2, [3, 1]) on one sample, after backward: every value named by nn."""
     mlp = nn.MLP(2, [3, 1], activation="tanh", seed=0)
-    loss = nn.losses.sum_squared_error(mlp([0.5, -1.0]), [1.0])
-    loss.name = "C₀"
-    loss.backward()
-    return loss
+    cost = nn.losses.sum_squared_error(mlp([0.5, -1.0]), [1.0])
+    cost.backward()
+    return cost
+
+
+def step() -> Drawing:
+    """The neuron at step 3 of backward_steps, as the stepper shows it."""
+    o = neuron()
+    o.zero_grad()
+    steps = list(backward_steps(o))
+    return draw_graph(o, step=steps[2])
 
 
 def main(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    for name, root in (("graph", neuron()), ("network", network())):
-        (directory / f"{name}.svg").write_bytes(draw_graph(root).pipe(format="svg"))
+    drawings = {"graph": draw_graph(neuron()), "network": draw_graph(network()), "step": step()}
+    for name, drawing in drawings.items():
+        (directory / f"{name}.svg").write_bytes(drawing.pipe(format="svg"))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from . import _rng, _validate
 from .activations import choose_activation
 from .module import Module
 from .neuron import Neuron
+from .notation import input_name
 
 
 class Layer(Module):
@@ -34,6 +35,11 @@ class Layer(Module):
         ]
         self.name_parameters()
 
+    def name_parameters(self, layer: int | None = None) -> None:
+        """Name each neuron's values in the backpropagation notation, as layer `layer`."""
+        for j, neuron in enumerate(self.neurons, 1):
+            neuron.name_parameters(layer, j)
+
     @property
     def nin(self) -> int:
         return len(self.neurons[0].w)
@@ -41,11 +47,12 @@ class Layer(Module):
     def __call__(self, x: _validate.Inputs) -> Value | list[Value]:
         """Every neuron's output; a one-neuron layer's output itself, as micrograd's layer gives it.
 
-        Numbers become input nodes x1, x2, … once, shared by all the neurons, so the graph shows
+        Numbers become input nodes x₁, x₂, … once, shared by all the neurons, so the graph shows
         one a_k^(l-1) feeding each neuron (not a copy per neuron).
         """
         x = _validate.inputs(x, self.nin, "Layer")
-        x = [xk if isinstance(xk, Value) else Value(xk, name=f"x{k}") for k, xk in enumerate(x, 1)]
+        x = [xk if isinstance(xk, Value) else Value(xk, name=input_name(k))
+             for k, xk in enumerate(x, 1)]
         out = [neuron(x) for neuron in self.neurons]
         return out[0] if len(out) == 1 else out
 

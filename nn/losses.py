@@ -13,6 +13,8 @@ from typing import Union
 
 from autodiff import Value
 
+from .notation import SAMPLE_COST, target_name
+
 Prediction = Union[Value, float, Sequence[Union[Value, float]]]
 Target = Union[float, Sequence[float]]
 
@@ -20,13 +22,13 @@ Target = Union[float, Sequence[float]]
 def sum_squared_error(prediction: Prediction, target: Target) -> Value:
     """C_0 = Σ_j (a_j − y_j)², the cost of one sample in the backpropagation derivation."""
     a, y = _pair(prediction, target, "sum_squared_error")
-    return _sum([(aj - yj) ** 2 for aj, yj in zip(a, y)])
+    return _cost(_sum([(aj - yj) ** 2 for aj, yj in zip(a, _named(y))]))
 
 
 def mse(prediction: Prediction, target: Target) -> Value:
     """The mean over the outputs of (a_j − y_j)²."""
     a, y = _pair(prediction, target, "mse")
-    return _sum([(aj - yj) ** 2 for aj, yj in zip(a, y)]) / len(a)
+    return _cost(_sum([(aj - yj) ** 2 for aj, yj in zip(a, _named(y))]) / len(a))
 
 
 def hinge(prediction: Prediction, target: Target) -> Value:
@@ -38,7 +40,8 @@ def hinge(prediction: Prediction, target: Target) -> Value:
     for yj in y:
         if yj not in (-1, 0, 1):
             raise ValueError(f"hinge: labels must be -1, 0 or 1, got {yj!r}")
-    return _sum([(1 - sj * (1.0 if yj == 1 else -1.0)).relu() for sj, yj in zip(s, y)]) / len(s)
+    margins = [(1 - sj * (1.0 if yj == 1 else -1.0)).relu() for sj, yj in zip(s, y)]
+    return _cost(_sum(margins) / len(s))
 
 
 def binary_cross_entropy(logits: Prediction, target: Target) -> Value:
@@ -51,7 +54,7 @@ def binary_cross_entropy(logits: Prediction, target: Target) -> Value:
     for yj in y:
         if not 0 <= yj <= 1:
             raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {yj!r}")
-    return _sum([_softplus(zj) - zj * yj for zj, yj in zip(z, y)]) / len(z)
+    return _cost(_sum([_softplus(zj) - zj * yj for zj, yj in zip(z, _named(y))]) / len(z))
 
 
 def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
@@ -75,8 +78,21 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
                 f"cross_entropy: target must be a class index or a distribution, got {target!r}"
             )
     m = max(zk.data for zk in z)
-    log_sum_exp = m + _sum([(zk - m).exp() for zk in z]).log()
-    return log_sum_exp - _sum([pk * zk for pk, zk in zip(p, z) if pk])
+    exps = _sum([(zk - m).exp() for zk in z])
+    exps.name = "Σₖ exp(aₖ − max a)"
+    log_sum_exp = m + exps.log()
+    return _cost(log_sum_exp - _sum([pk * zk for pk, zk in zip(p, z) if pk]))
+
+
+def _cost(loss: Value) -> Value:
+    """`loss`, named as the cost of one sample, C₀."""
+    loss.name = SAMPLE_COST
+    return loss
+
+
+def _named(targets: list[float]) -> list[Value]:
+    """The targets as nodes y₁, y₂, … (constants, named so a drawing reads a₁ − y₁)."""
+    return [Value(yj, name=target_name(j)) for j, yj in enumerate(targets, 1)]
 
 
 def _softplus(z: Value) -> Value:

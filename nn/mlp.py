@@ -54,6 +54,11 @@ class MLP(Module):
         ]
         self.name_parameters()
 
+    def name_parameters(self) -> None:
+        """Name every value in the backpropagation notation: layer l's neurons as layer l."""
+        for number, layer in enumerate(self.layers, 1):
+            layer.name_parameters(number)
+
     @property
     def nin(self) -> int:
         return self.layers[0].nin

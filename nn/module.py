@@ -14,7 +14,7 @@ class Module:
     """Base of every model: parameters, their names, their gradients and their state.
 
     A `Value` attribute is a parameter, a `Module` attribute a submodule, and a list of either
-    is indexed, so a parameter's name is its attribute path: `layers.0.neurons.1.w.2`.
+    is indexed, so a parameter's path is its attribute path: `layers.0.neurons.1.w.2`.
     Attributes are walked in the order they were set, so the names and their order are stable.
     """
 
@@ -25,9 +25,11 @@ class Module:
         return [pair for attr, member in vars(self).items() for pair in _named(attr, member)]
 
     def name_parameters(self) -> None:
-        """Set each parameter's `.name` to its path, for rendering and reports.
+        """Set each parameter's `.name` to its path, for drawings and reports.
 
-        The constructors call it; call it again on a model built from other modules.
+        The constructors call it; `Neuron`, `Layer` and `MLP` name theirs in the
+        backpropagation notation instead (w₁₂⁽¹⁾). Call it on a model built from other modules
+        to name everything by its path.
         """
         for name, p in self.named_parameters():
             p.name = name

@@ -7,6 +7,7 @@ from autodiff import Value, weighted_sum
 from . import _rng, _validate
 from .activations import activate, choose_activation, init_limit
 from .module import Module
+from .notation import Place
 
 
 class Neuron(Module):
@@ -37,13 +38,26 @@ class Neuron(Module):
         self.b = Value(0.0)
         self.name_parameters()
 
+    def name_parameters(self, layer: int | None = None, index: int | None = None) -> None:
+        """Name the weights and bias w_jk^(l), b_j^(l), and the z_j^(l) and a_j^(l) each call
+        makes, boxed as neuron j (`index`) of layer l (`layer`), for drawings and reports.
+        A layer or network calls it with the neuron's place in it."""
+        self.place = Place(layer, index)
+        for k, w in enumerate(self.w, 1):
+            w.name, w.group = self.place.weight(k), self.place.group
+        self.b.name, self.b.group = self.place.bias, self.place.group
+
     def weighted_input(self, x: _validate.Inputs) -> Value:
         """z = Σ_k w_k x_k + b: the one place a neuron's forward pass is built, as one node
         of the engine whose edges carry ∂z/∂w_k = x_k and ∂z/∂x_k = w_k."""
         return weighted_sum(self.w, _validate.inputs(x, len(self.w), "Neuron"), self.b)
 
     def __call__(self, x: _validate.Inputs) -> Value:
-        return activate(self.weighted_input(x), self.activation)
+        z = self.weighted_input(x)
+        z.name, z.group = self.place.weighted_input, self.place.group
+        a = activate(z, self.activation)
+        a.name, a.group = self.place.activation, self.place.group  # a linear a is z itself
+        return a
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"

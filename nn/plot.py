@@ -2,6 +2,8 @@
 
 Needs matplotlib (the `demo` or `notebook` extra). Both functions draw on a given `Axes` or
 on a new `Figure` (no pyplot state, so they work in scripts, servers and notebooks alike).
+The two classes are orange and blue (Okabe and Ito's pair, which colour-blind readers tell
+apart), strong for the samples and pale for the regions, so they read on a projector too.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ from collections.abc import Sequence
 from autodiff import no_grad
 
 from .module import Module
+
+
+STRONG = ("#d55e00", "#0072b2")  # class 0, class 1
+PALE = ("#fbe0cc", "#cce3f0")
 
 
 def _axes(ax):
@@ -28,7 +34,7 @@ def _axes(ax):
 def plot_history(history: dict[str, list], ax=None):
     """The mean training loss per epoch (log scale), from `nn.fit`'s history."""
     ax = _axes(ax)
-    ax.plot(range(1, len(history["loss"]) + 1), history["loss"], color="#2563eb")
+    ax.plot(range(1, len(history["loss"]) + 1), history["loss"], color=STRONG[1], linewidth=2)
     ax.set(xlabel="epoch", ylabel="mean loss", yscale="log", title="training loss")
     ax.grid(alpha=0.3)
     return ax
@@ -51,9 +57,14 @@ def plot_decision_boundary(
     gy = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
     with no_grad():
         scores = [[model([u, v]).data for u in gx] for v in gy]
-    ax.contourf(gx, gy, scores, levels=[-1e300, threshold, 1e300], colors=["#fde68a", "#bfdbfe"])
-    ax.contour(gx, gy, scores, levels=[threshold], colors="#374151", linewidths=1)
-    colours = ["#d97706" if label == 0 else "#1d4ed8" for label in y]
-    ax.scatter(xs, ys, c=colours, s=14, edgecolors="white", linewidths=0.5)
-    ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal", title="decision boundary")
+    ax.contourf(gx, gy, scores, levels=[-1e300, threshold, 1e300], colors=[PALE[0], PALE[1]])
+    ax.contour(gx, gy, scores, levels=[threshold], colors="#111827", linewidths=2)
+    for label in (0, 1):
+        points = [p for p, t in zip(X, y) if t == label]
+        ax.scatter([p[0] for p in points], [p[1] for p in points], c=STRONG[label], s=36,
+                   edgecolors="white", linewidths=0.8, label=f"class {label}")
+    ax.plot([], [], color="#111827", linewidth=2, label="decision boundary")
+    ax.legend(loc="best", framealpha=0.9)
+    ax.set(xlim=(x0, x1), ylim=(y0, y1), aspect="equal", xlabel="x₁", ylabel="x₂",
+           title="decision boundary")
     return ax

@@ -19,6 +19,7 @@ from . import _validate, losses
 from .compiled import CompiledBatch
 from .data import batches
 from .module import Module
+from .notation import BATCH_COST, sample_cost
 from .optim import Optimizer
 
 Loss = Callable[..., Value]
@@ -26,12 +27,17 @@ Classifier = Callable[[list[float], object], bool]
 
 
 def batch_loss(outputs: Sequence, targets: Sequence, loss: Loss) -> Value:
-    """The mean of `loss(output, target)` over a batch: its gradient is the average of the
+    """The mean of `loss(output, target)` over a batch, C: its gradient is the average of the
     per-sample gradients."""
-    total = loss(outputs[0], targets[0])
-    for output, target in zip(outputs[1:], targets[1:]):
-        total = total + loss(output, target)
-    return total / len(outputs)
+    costs = [loss(output, target) for output, target in zip(outputs, targets)]
+    for i, cost in enumerate(costs):
+        cost.name = sample_cost(i)
+    total = costs[0]
+    for cost in costs[1:]:
+        total = total + cost
+    mean = total / len(costs)
+    mean.name = BATCH_COST
+    return mean
 
 
 def fit(

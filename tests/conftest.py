@@ -8,9 +8,24 @@ not luck. The price is that plain runs find no new counterexamples; to hunt for 
 failing ones in `.hypothesis/`. No deadlines: these shared machines are noisy.
 """
 
+from typing import Iterator
+
+import pytest
 from hypothesis import HealthCheck, settings
+
+import browser
 
 common = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("repeatable", derandomize=True, **common)
 settings.register_profile("explore", derandomize=False, **common)
 settings.load_profile("repeatable")
+
+
+@pytest.fixture
+def chromium() -> Iterator[object]:
+    """A real headless Chromium (see browser.py); skips where there is none."""
+    driver = browser.start()
+    try:
+        yield driver
+    finally:
+        driver.quit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import os
 import shutil
 import subprocess
@@ -106,15 +107,19 @@ def test_console_script_is_installed_and_refuses_without_a_traceback(tmp_path):
 
 
 def test_demo_trains_and_writes_its_pictures(capsys, tmp_path):
-    import xml.etree.ElementTree as ET
+    from drawings import parse
+    from nn.notation import symbol
 
     status, out, err = run(capsys, "demo", "--out", str(tmp_path / "pictures"), "--steps", "300")
     assert status == 0
     accuracy = float(out.split("accuracy ")[1].split("%")[0])
     assert accuracy >= 97.0
-    svg = ET.parse(tmp_path / "pictures" / "neuron.svg").getroot()
-    text = "".join(svg.itertext())
-    assert "a₁⁽¹⁾" in text and "w₁₁⁽¹⁾" in text and "b₁⁽¹⁾" in text
+    drawing = parse((tmp_path / "pictures" / "neuron.svg").read_bytes())
+    j = int(re.search(r"neuron (\d+) of layer 1 on sample \d+, the one the model fits worst",
+                      out)[1])
+    grads = [float(drawing.named(symbol(p, *indices, layer=1)).texts[-1])
+             for p, indices in (("w", (j, 1)), ("w", (j, 2)), ("b", (j,)))]
+    assert max(map(abs, grads)) > 0.01  # issue 12: on a sample already fitted, 3.787e-5
     assert (tmp_path / "pictures" / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(tmp_path / "pictures" / "neuron.svg") in out
     assert "fit" in err  # the progress bar
@@ -198,6 +203,21 @@ def test_graph_draws_to_the_format_of_the_extension(capsys, tmp_path, name):
     assert status == 0 and f"graph written to {tmp_path / name}" in out
     written = (tmp_path / name).read_bytes()
     assert {"g.svg": b"<svg", "g.png": b"\x89PNG", "g.dot": b"digraph"}[name] in written[:400]
+
+
+def test_graph_draws_for_slides_dark_and_sharp(capsys, tmp_path):
+    import struct
+
+    sizes = []
+    for dpi in ("96", "192"):
+        path = tmp_path / f"g{dpi}.png"
+        status, _, _ = run(capsys, "graph", "x * y", "x=2", "y=3", "-o", str(path),
+                           "--theme", "dark", "--dpi", dpi)
+        assert status == 0
+        sizes.append(struct.unpack(">II", path.read_bytes()[16:24]))
+    assert sizes[1][0] == pytest.approx(2 * sizes[0][0], rel=0.02)
+    status, _, err = run(capsys, "graph", "x * y", "x=2", "y=3", "-o", str(path), "--dpi", "0")
+    assert status == 2 and "--dpi must be between 10 and 2400, got 0" in err
 
 
 @pytest.mark.parametrize("name", ["g.pdf", "g.gif", "g"])

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 import nn
-from autodiff import Value
+from autodiff import Value, topological_order
 from nn.activations import ACTIVATIONS
+from nn.notation import symbol
 
 NAME = re.compile(r"layers\.(\d+)\.neurons\.(\d+)\.(?:w\.(\d+)|b)")
 
@@ -22,10 +23,12 @@ def test_mlp_parameter_names_follow_the_backprop_indexing():
     named = mlp.named_parameters()
     assert len(named) == (3 + 1) * 4 + (4 + 1) * 2
     for name, p in named:
-        assert p.name == name
         l, j, k = NAME.fullmatch(name).groups()
         neuron = mlp.layers[int(l)].neurons[int(j)]
         assert p is (neuron.b if k is None else neuron.w[int(k)])
+        letter, indices = ("b", [int(j) + 1]) if k is None else ("w", [int(j) + 1, int(k) + 1])
+        assert p.name == symbol(letter, *indices, layer=int(l) + 1)  # w₂₃⁽¹⁾
+        assert p.group == (f"layer {int(l) + 1}", f"neuron {int(j) + 1}")
     assert named[:4] == [
         ("layers.0.neurons.0.w.0", mlp.layers[0].neurons[0].w[0]),
         ("layers.0.neurons.0.w.1", mlp.layers[0].neurons[0].w[1]),
@@ -36,12 +39,27 @@ def test_mlp_parameter_names_follow_the_backprop_indexing():
 
 
 def test_stand_alone_neuron_and_layer_names():
-    assert [n for n, _ in nn.Neuron(2, seed=0).named_parameters()] == ["w.0", "w.1", "b"]
+    neuron = nn.Neuron(2, seed=0)
+    assert [n for n, _ in neuron.named_parameters()] == ["w.0", "w.1", "b"]
+    assert [p.name for p in neuron.parameters()] == ["w₁", "w₂", "b"]
     layer = nn.Layer(2, 2, seed=0)
-    assert [p.name for p in layer.parameters()] == [
-        "neurons.0.w.0", "neurons.0.w.1", "neurons.0.b",
-        "neurons.1.w.0", "neurons.1.w.1", "neurons.1.b",
-    ]
+    assert [p.name for p in layer.parameters()] == ["w₁₁", "w₁₂", "b₁", "w₂₁", "w₂₂", "b₂"]
+    assert {p.group for p in layer.neurons[1].parameters()} == {("neuron 2",)}
+    assert symbol("w", 10, 2, layer=3) == "w₁₀,₂⁽³⁾"  # a comma once an index has two digits
+
+
+def test_every_value_a_network_makes_is_named_in_the_notation():
+    mlp = nn.MLP(2, [2, 2], activation="tanh", seed=0)
+    cost = nn.losses.sum_squared_error(mlp([0.5, -1.0]), [1.0, 0.0])
+    named = {node.name: node for node in topological_order(cost) if node.name}
+    assert {"x₁", "x₂", "z₁⁽¹⁾", "a₁⁽¹⁾", "z₂⁽¹⁾", "a₂⁽¹⁾", "a₁⁽²⁾", "a₂⁽²⁾", "y₁", "y₂", "C₀",
+            } <= set(named)  # a linear output's activation is its weighted input: a, not z
+    assert named["x₂"].group == named["y₂"].group == ()
+    assert named["z₂⁽¹⁾"].group == named["a₂⁽¹⁾"].group == ("layer 1", "neuron 2")
+    assert named["a₁⁽²⁾"].parents[0] is named["w₁₁⁽²⁾"]
+    batch = nn.batch_loss([mlp([0.5, -1.0]), mlp([1.0, 2.0])], [[1.0, 0.0]] * 2,
+                          nn.losses.sum_squared_error)
+    assert (batch.name, batch.parents[0].parents[0].name) == ("C", "C₀")
 
 
 def test_a_custom_module_names_its_parts_by_attribute_path():
@@ -98,7 +116,7 @@ def test_a_layer_feeds_one_shared_input_node_to_all_its_neurons():
     for k in range(3):
         inputs = {
             id(node) for z in outputs for node in _ancestors(z)
-            if node.name == f"x{k + 1}"
+            if node.name == f"x{k + 1}".translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
         }
         assert len(inputs) == 1  # one x_k node, read by every neuron
     x = Value(0.5, name="mine")

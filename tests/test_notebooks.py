@@ -7,6 +7,7 @@ numbers), so a notebook that executes is also a notebook whose claims hold.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 import pytest
@@ -19,17 +20,57 @@ def test_the_three_notebooks_are_there():
     assert len(NOTEBOOKS) >= 3, NOTEBOOKS
 
 
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory) -> Callable[[Path], nbformat.NotebookNode]:
+    """Each notebook run top to bottom in a real kernel, once, with its outputs kept."""
+    done: dict[Path, nbformat.NotebookNode] = {}
+
+    def execute(path: Path) -> nbformat.NotebookNode:
+        if path not in done:
+            notebook = nbformat.read(path, as_version=4)
+            directory = tmp_path_factory.mktemp(path.stem)
+            NotebookClient(notebook, timeout=600, kernel_name="python3",
+                           resources={"metadata": {"path": str(directory)}}).execute()
+            done[path] = notebook
+        return done[path]
+
+    return execute
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes(path, tmp_path):
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        notebook, timeout=600, kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    )
-    client.execute()
+def test_notebook_executes(path, executed):
+    notebook = executed(path)
     errors = [
         output for cell in notebook.cells if cell.cell_type == "code"
         for output in cell.get("outputs", []) if output.output_type == "error"
     ]
     assert not errors
     assert any(cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+
+
+def test_notebook_01_keeps_its_stepper_in_the_saved_notebook(executed, tmp_path):
+    """Issue 12: the stepper was an ipywidgets control, blank without a live kernel, and
+    notebook 01 never showed it."""
+    saved = tmp_path / "saved.ipynb"
+    nbformat.write(executed(NOTEBOOKS[0]), saved)
+    shown = [output["data"]["text/html"] for cell in nbformat.read(saved, as_version=4).cells
+             if cell.cell_type == "code" for output in cell.outputs
+             if "autodiff-stepper" in output.get("data", {}).get("text/html", "")]
+    assert len(shown) == 1 and shown[0].count("<figure") > 1 and "<svg" in shown[0]
+
+
+def test_notebook_01_steps_in_its_nbconvert_html(executed, tmp_path, chromium):
+    from nbconvert import HTMLExporter
+    from selenium.webdriver.common.by import By
+
+    notebook = executed(NOTEBOOKS[0])
+    page = tmp_path / "exported.html"
+    page.write_text(HTMLExporter().from_notebook_node(notebook)[0], encoding="utf-8")
+    chromium.get(page.resolve().as_uri())
+    stepper = chromium.find_element(By.CSS_SELECTOR, ".autodiff-stepper")
+    counter = stepper.find_element(By.CSS_SELECTOR, ".counter")
+    last = counter.text.rsplit(" ", 1)[1]
+    assert counter.text == f"step 0 of {last}"
+    stepper.find_element(By.CSS_SELECTOR, 'button[aria-label="Next"]').click()
+    assert counter.text == f"step 1 of {last}"
+    assert "∂" in stepper.find_element(By.CSS_SELECTOR, ".frame.shown .chain-rule").text

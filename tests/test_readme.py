@@ -29,6 +29,12 @@ def test_ci_runs_the_readmes_test_command():
         assert step in ci, step
 
 
+def test_ci_installs_a_browser_so_that_the_stepper_is_tested_in_one():
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
+    assert "apt-get install -y -qq chromium chromium-driver" in ci
+    assert ci.index("chromium-driver") < ci.index("pytest")
+
+
 def test_every_python_example_runs_and_prints_what_the_readme_says(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for block in code_blocks("python"):

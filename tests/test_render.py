@@ -1,34 +1,20 @@
-"""draw_graph: read back from the rendered SVG, every value, gradient and local derivative."""
+"""draw_graph: read back from the rendered SVG, every value, gradient and local derivative,
+where each sits, and what it is called."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
-from collections import defaultdict
 
 import pytest
 from hypothesis import given, settings
 
-from autodiff import Value, backward_steps, draw_graph, topological_order
-from autodiff.notation import expression, factor, node_names, number, parameter
+import nn
+from autodiff import Value, backward_steps, draw_graph, local_derivatives, topological_order
+from autodiff.notation import expression, node_names, number
+from nn.notation import symbol
+from drawings import parse
 from graphs import build, leaves, operations
-
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def parse(graph) -> tuple[dict, dict]:
-    """{node id: (classes, texts)} and {"a->b": [(classes, texts, stroke), ...]} of the SVG."""
-    root = ET.fromstring(graph.pipe(format="svg"))
-    nodes, edges = {}, defaultdict(list)
-    for group in root.iter(f"{SVG}g"):
-        classes = set(group.get("class", "").split())
-        title = group.findtext(f"{SVG}title")
-        texts = [t.text.strip() for t in group.iter(f"{SVG}text") if t.text]
-        if "node" in classes:
-            nodes[title] = (classes, texts)
-        elif "edge" in classes:
-            stroke = group.find(f"{SVG}path").get("stroke")
-            edges[title].append((classes, texts, stroke))
-    return nodes, dict(edges)
 
 
 def example() -> tuple[Value, dict[str, Value]]:
@@ -46,18 +32,23 @@ def ids(root: Value) -> dict[Value, str]:
 
 
 def check_complete_drawing(root: Value) -> None:
-    nodes, edges = parse(draw_graph(root))
+    """Every node with its name, data and grad; every edge ending in the slot of its child
+    that holds its local derivative."""
+    drawing = parse(draw_graph(root).pipe(format="svg"))
     names, id_of = node_names(topological_order(root)), ids(root)
-    assert set(nodes) == set(id_of.values())
+    assert set(drawing.nodes) == set(id_of.values())
     for node, nid in id_of.items():
-        classes, texts = nodes[nid]
-        assert "value" in classes
-        assert names[node] in texts
-        assert ["data", number(node.data), "grad", number(node.grad)] == texts[-4:]
-        for parent, local in zip(node.parents, node.local_grads):
-            labels = [texts for _, texts, _ in edges[f"{id_of[parent]}->{nid}"]]
-            assert [number(local)] in labels
-    assert sum(len(e) for e in edges.values()) == sum(len(n.parents) for n in id_of)
+        shape = drawing.nodes[nid]
+        assert "value" in shape.classes
+        assert names[node] in shape.texts
+        assert ["data", number(node.data), "grad", number(node.grad)] == shape.texts[-4:]
+        slots = shape.spots[: len(node.parents)]
+        assert [text for text, _, _ in slots] == [number(d) for d in local_derivatives(node)]
+        for (_, _, height), parent in zip(slots, node.parents):
+            arrivals = drawing.edges[f"{id_of[parent]}->{nid}"]
+            nearest = [min(slots, key=lambda s: abs(s[2] - edge.end[1])) for edge in arrivals]
+            assert any(abs(y - height) < 1e-6 for _, _, y in nearest)  # it ends at its slot
+    assert sum(len(e) for e in drawing.edges.values()) == sum(len(n.parents) for n in id_of)
 
 
 def test_every_value_edge_and_local_derivative_is_drawn():
@@ -75,48 +66,88 @@ def test_random_graphs_are_drawn_completely(data, ops):
 
 def test_operations_appear_with_their_symbols_and_the_raw_op_in_the_tooltip():
     loss, v = example()
-    source = draw_graph(loss).source
-    assert "<B>z</B>" in source and "= x × y" in source
-    assert "= v3²" in source and "= v4 + v5" in source and "= tanh(v6)" in source
-    assert "op '**2'" in source and "op '*'" in source
+    graph = draw_graph(loss)
+    drawing = parse(graph.pipe(format="svg"))
+    def title(name: str) -> list[str]:  # after the slots, before the data
+        texts = drawing.named(name).texts
+        return texts[texts.index(name): texts.index("data")]
+
+    assert title("z") == ["z", "= x × y"]  # a named node: its name, then its expression
+    assert title("(z + x)²") == ["(z + x)²"]  # an unnamed one: its expression is its name
+    assert title("L") == ["L", "= tanh((z + x)² + 1)"]
+    assert "op '**2'" in graph.source and "op '*'" in graph.source
 
 
 def test_leaves_constants_parameters_and_the_output_are_told_apart():
-    w = Value(0.5, name="layers.0.neurons.1.w.2")
-    b = Value(0.1, name="layers.0.neurons.1.b")
+    w, b = Value(0.5, name="w"), Value(0.1, name="b")
     x = Value(1.0, name="x")
-    loss = (w * x + b) * 2.0
-    nodes, _ = parse(draw_graph(loss))
-    kinds = {texts[0]: classes & {"input", "constant", "parameter", "intermediate", "output"}
-             for classes, texts in nodes.values()}
-    assert kinds["w₂₃⁽¹⁾"] == kinds["b₂⁽¹⁾"] == {"parameter"}
-    assert kinds["x"] == {"input"} and kinds["L"] == {"output"}
-    assert sorted(next(iter(k)) for k in kinds.values()).count("constant") == 1
-    assert sorted(next(iter(k)) for k in kinds.values()).count("intermediate") == 2
+    z = w * x + b
+    for node in (w, b, z):
+        node.group = ("neuron",)
+    loss = z * 2.0
+    drawing = parse(draw_graph(loss).pipe(format="svg"))
+    kinds = {name: drawing.named(name).classes & {
+        "input", "constant", "parameter", "intermediate", "output"}
+        for name in ("w", "b", "x", "2", "L", "w × x + b")}
+    assert kinds["w"] == kinds["b"] == {"parameter"}  # leaves boxed with what they compute
+    assert kinds["x"] == {"input"} and kinds["2"] == {"constant"}
+    assert kinds["L"] == {"output"} and kinds["w × x + b"] == {"intermediate"}
 
 
-def test_parameters_are_clustered_per_neuron_inside_their_layer():
-    names = ["layers.0.neurons.0.w.0", "layers.0.neurons.0.b", "layers.0.neurons.1.w.0",
-             "layers.1.neurons.0.w.0"]
-    params = [Value(1.0, name=n) for n in names]
-    loss = params[0] * params[1] + params[2] * params[3]
-    source = draw_graph(loss).source
-    layer1 = source.index("subgraph cluster_layer1 {")
-    neurons = [source.index(f"subgraph cluster_neuron_1_{j} {{") for j in (1, 2)]
-    layer2 = source.index("subgraph cluster_layer2 {")
-    assert layer1 < min(neurons) and max(neurons) < layer2 < source.index("cluster_neuron_2_1")
-    nodes, _ = parse(draw_graph(loss))
-    assert [n for n in ("w₁₁⁽¹⁾", "b₁⁽¹⁾", "w₂₁⁽¹⁾", "w₁₁⁽²⁾")
-            if not any(texts[0] == n for _, texts in nodes.values())] == []
+def test_groups_are_nested_boxes_in_natural_order_and_must_be_tuples_of_names():
+    parts = []
+    for layer in (2, 10, 1):
+        for neuron in (2, 1):
+            p = Value(1.0, name=f"p{layer}{neuron}")
+            p.group = (f"layer {layer}", f"neuron {neuron}")
+            parts.append(p)
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    source = draw_graph(total).source
+    labels = re.findall(r"label=\"?(layer \d+|neuron \d+)", source)
+    assert labels == ["layer 1", "neuron 1", "neuron 2", "layer 2", "neuron 1", "neuron 2",
+                      "layer 10", "neuron 1", "neuron 2"]
+    parts[0].group = "layer 1"
+    with pytest.raises(TypeError, match=r"draw_graph: .*group='layer 1'.*tuple of names"):
+        draw_graph(total)
 
 
-def test_stand_alone_neuron_names_and_a_plain_b():
-    neuron = [Value(1.0, name="w.0"), Value(2.0, name="w.11"), Value(3.0, name="b")]
-    source = draw_graph(neuron[0] * neuron[1] + neuron[2]).source
-    assert "<B>w₁</B>" in source and "<B>w₁₂</B>" in source and "cluster_neuron {" in source
-    a, b = Value(1.0, name="a"), Value(2.0, name="b")
-    plain = draw_graph(a * b).source
-    assert "cluster" not in plain and 'class="value input"' in plain
+@pytest.mark.parametrize("nin, nouts", [(2, [4, 4, 1]), (3, [5, 1]), (4, [3, 2])])
+def test_a_network_is_drawn_in_order(nin, nouts):
+    """Issue 12: MLP(2, [4, 4, 1]) drew layer 1's neurons 4, 3, 2, 1 from the top, mixed the
+    parameters within a neuron (w₄₂, b₄, w₄₁), and put x2 above x1."""
+    mlp = nn.MLP(nin, nouts, activation="tanh", seed=1)
+    cost = nn.losses.sum_squared_error(mlp([0.5] * nin), [1.0] * nouts[-1])
+    cost.backward()
+    drawing = parse(draw_graph(cost).pipe(format="svg"))
+    inputs = [drawing.named(symbol("x", k)) for k in range(1, nin + 1)]
+    assert [x.centre[1] for x in inputs] == sorted(x.centre[1] for x in inputs)
+    layers = [drawing.clusters[f"layer {n}"] for n in range(1, len(nouts) + 1)]
+    assert all(left.box[2] < right.box[0] for left, right in zip(layers, layers[1:]))
+    assert all(x.box[2] < layers[0].box[0] for x in inputs)
+    for layer in mlp.layers:
+        for neuron in layer.neurons:  # w_j1 … w_jn, then b_j, top to bottom
+            heights = [drawing.named(p.name).centre[1] for p in [*neuron.w, neuron.b]]
+            assert heights == sorted(heights), [p.name for p in neuron.parameters()]
+        firsts = [drawing.named(n.w[0].name).centre[1] for n in layer.neurons]
+        assert firsts == sorted(firsts)  # neurons 1 … n top to bottom
+
+
+def test_a_network_drawing_names_every_node_in_the_notation():
+    """Issue 12: unnamed nodes appeared as v6, v12, v22."""
+    mlp = nn.MLP(3, [3, 2], activation="tanh", seed=0)
+    samples, targets = [[0.5, -1.0, 2.0], [1.0, 0.0, -1.0]], [[1.0, 0.0], [0.0, 1.0]]
+    for loss in (nn.losses.sum_squared_error, nn.losses.mse, nn.losses.hinge,
+                 nn.losses.cross_entropy):
+        cost = nn.batch_loss([mlp(x) for x in samples], targets if loss is not
+                             nn.losses.cross_entropy else [0, 1], loss)
+        names = node_names(topological_order(cost)).values()
+        assert not [n for n in names if re.fullmatch(r"v\d+", n)], loss.__name__
+        assert {"C", "C₀", "C₁", "x₁", "z₁⁽¹⁾", "a₁⁽¹⁾", "a₂⁽²⁾"} <= set(names)
+    one = nn.MLP(2, [2, 1], seed=0)
+    cost = nn.losses.binary_cross_entropy(one([0.5, -1.0]), 1.0)
+    assert not [n for n in node_names(topological_order(cost)).values() if n.startswith("v")]
 
 
 def test_a_step_is_drawn_with_its_node_highlighted_and_pending_gradients():
@@ -124,25 +155,30 @@ def test_a_step_is_drawn_with_its_node_highlighted_and_pending_gradients():
     for node in topological_order(loss):
         node.grad = 0.0
     steps = list(backward_steps(loss))
-    finished_nodes, finished_edges = parse(draw_graph(loss))
+    finished = parse(draw_graph(loss).pipe(format="svg"))
     id_of = ids(loss)
     x, y, z = (id_of[v[name]] for name in "xyz")
-    # at v3 = z + x: x has one of its two contributions, y none yet
+    # at z + x: x has one of its two contributions, y none yet
     step = next(s for s in steps if s.node.parents == (v["z"], v["x"]))
-    sum_ = id_of[step.node]
-    nodes, edges = parse(draw_graph(loss, step=step))
-    assert [nid for nid, (classes, _) in nodes.items() if "current" in classes] == [sum_]
-    assert "pending" in nodes[y][0] and nodes[y][1][-1] == "?"
-    assert "partial" in nodes[x][0] and nodes[x][1][-1] == f"{number(step.grad)} + ..."
-    assert "complete" in nodes[z][0] and "complete" in nodes[id_of[loss]][0]
-    assert {nid for nid in nodes if nodes[nid][1] != finished_nodes[nid][1]} == {x, y}
-    highlighted = {title for title, drawn in edges.items()
-                   if any("current" in classes for classes, _, _ in drawn)}
-    assert highlighted == {f"{z}->{sum_}", f"{x}->{sum_}"}
-    (classes, label, stroke), = edges[f"{z}->{sum_}"]
-    assert label == [f"{factor(step.grad)} · 1 = {number(step.grad)}"]
-    assert stroke != finished_edges[f"{z}->{sum_}"][0][2]
-    assert "∂L/∂x += ∂L/∂v3 · ∂v3/∂x" in draw_graph(loss, step=step).source  # the caption
+    at = id_of[step.node]
+    drawing = parse(draw_graph(loss, step=step).pipe(format="svg"))
+    assert [nid for nid, shape in drawing.nodes.items() if "current" in shape.classes] == [at]
+    assert "pending" in drawing.nodes[y].classes and drawing.nodes[y].texts[-1] == "?"
+    assert "partial" in drawing.nodes[x].classes
+    assert drawing.nodes[x].texts[-1] == f"{number(step.grad)} + …"
+    assert "complete" in drawing.nodes[z].classes
+    assert "complete" in drawing.nodes[id_of[loss]].classes
+    changed = {nid for nid in drawing.nodes
+               if drawing.nodes[nid].texts != finished.nodes[nid].texts}
+    assert changed == {x, y}
+    highlighted = {title for title, drawn in drawing.edges.items()
+                   if any("current" in shape.classes for shape in drawn)}
+    assert highlighted == {f"{z}->{at}", f"{x}->{at}"}
+    (edge,) = drawing.edges[f"{z}->{at}"]
+    assert edge.stroke != finished.edges[f"{z}->{at}"][0].stroke
+    caption = draw_graph(loss, step=step).source
+    assert "∂L/∂x += ∂L/∂(z + x) · ∂((z + x)²)/∂(z + x)" not in caption  # not this step's
+    assert "∂L/∂x += ∂L/∂(z + x) · ∂(z + x)/∂x" in caption
 
 
 def test_the_last_step_shows_every_gradient_as_backward_leaves_it():
@@ -150,18 +186,39 @@ def test_the_last_step_shows_every_gradient_as_backward_leaves_it():
     for node in topological_order(loss):
         node.grad = 0.0
     *_, last = backward_steps(loss)
-    nodes, _ = parse(draw_graph(loss, step=last))
-    finished, _ = parse(draw_graph(loss))
-    assert {nid: texts for nid, (_, texts) in nodes.items()} == {
-        nid: texts for nid, (_, texts) in finished.items()}
+    drawing = parse(draw_graph(loss, step=last).pipe(format="svg"))
+    finished = parse(draw_graph(loss).pipe(format="svg"))
+    assert {nid: s.texts for nid, s in drawing.nodes.items()} == {
+        nid: s.texts for nid, s in finished.nodes.items()}
 
 
 def test_options_leave_out_gradients_and_local_derivatives():
     loss, _ = example()
-    nodes, edges = parse(draw_graph(loss, show_grad=False, show_local_grads=False,
-                                    rankdir="TB"))
-    assert all("grad" not in texts for _, texts in nodes.values())
-    assert all(texts == [] for drawn in edges.values() for _, texts, _ in drawn)
+    graph = draw_graph(loss, show_grad=False, show_local_grads=False, rankdir="TB")
+    drawing = parse(graph.pipe(format="svg"))
+    assert all("grad" not in shape.texts for shape in drawing.nodes.values())
+    assert "PORT=" not in graph.source  # no slots to end in
+
+
+@pytest.mark.parametrize("rankdir, compass", [("TB", "n"), ("RL", "e"), ("BT", "s")])
+def test_the_slots_face_the_parents_in_every_direction(rankdir, compass):
+    loss, _ = example()
+    graph = draw_graph(loss, rankdir=rankdir)
+    heads = re.findall(r"-> (\S+) \[class=", graph.source)  # not the invisible ones
+    assert heads and all(re.fullmatch(rf"n\d+:s\d+:{compass}", head) for head in heads)
+    drawing = parse(graph.pipe(format="svg"))
+    first, last = (drawing.named(n).centre for n in ("x", "L"))
+    assert {"TB": first[1] < last[1], "RL": first[0] > last[0], "BT": first[1] > last[1]}[rankdir]
+    with pytest.raises(ValueError, match="draw_graph: rankdir must be one of"):
+        draw_graph(loss, rankdir="sideways")
+
+
+def test_a_dark_theme_and_a_font_size():
+    loss, _ = example()
+    dark = draw_graph(loss, theme="dark", fontsize=20).source
+    assert 'bgcolor="#111827"' in dark and "fontsize=20" in dark
+    with pytest.raises(ValueError, match="theme: unknown theme 'blue'"):
+        draw_graph(loss, theme="blue")
 
 
 def test_a_step_of_another_graph_is_refused():
@@ -188,16 +245,6 @@ def test_large_graphs_are_refused_with_the_count_and_how_to_raise_the_limit():
     assert "digraph" in draw_graph(y, max_nodes=1201).source  # no layout until rendered
 
 
-@pytest.mark.parametrize("name, symbol", [
-    ("layers.0.neurons.1.w.2", "w₂₃⁽¹⁾"), ("layers.9.neurons.10.w.0", "w₁₁,₁⁽¹⁰⁾"),
-    ("layers.1.neurons.0.b", "b₁⁽²⁾"), ("neurons.2.w.0", "w₃₁"), ("w.4", "w₅"),
-    ("layers.0.w.1", None), ("weights", None),
-])
-def test_nn_parameter_names_in_the_backprop_notation(name, symbol):
-    found = parameter(name)
-    assert (found and found.symbol) == symbol
-
-
 def test_every_operation_has_a_readable_expression():
     x, y = Value(0.5, name="x"), Value(2.0, name="y")
     made = [x - y, x / y, -x, x**3, x**-1, x**0.5, x**y, x.exp(), x.log(), x.sigmoid(),
@@ -205,6 +252,19 @@ def test_every_operation_has_a_readable_expression():
     expected = ["x − y", "x ÷ y", "−x", "x³", "x⁻¹", "x^0.5", "x ^ y", "exp(x)", "log(x)",
                 "σ(x)", "ReLU(x)", "√x", "|x|"]
     assert [expression(v, {x: "x", y: "y"}) for v in made] == expected
+
+
+@pytest.mark.parametrize("build_it, written", [
+    (lambda x, y: (x + y) ** 2, "(x + y)²"), (lambda x, y: x * (y + 1.0), "x × (y + 1)"),
+    (lambda x, y: -(x * y), "−(x × y)"), (lambda x, y: -x**2, "−x²"),
+    (lambda x, y: (x - y) - (y - x), "x − y − (y − x)"), (lambda x, y: x / (x * y), "x ÷ (x × y)"),
+    (lambda x, y: x * -3.0, "x × (-3)"), (lambda x, y: (x + y).sqrt(), "√(x + y)"),
+    (lambda x, y: (x * y).tanh(), "tanh(x × y)"), (lambda x, y: (x ** 2) ** 2, "(x²)²"),
+])
+def test_expressions_have_the_parentheses_precedence_needs(build_it, written):
+    x, y = Value(0.5, name="x"), Value(2.0, name="y")
+    node = build_it(x, y)
+    assert expression(node, node_names(topological_order(node))) == written
 
 
 def test_gradients_that_are_graphs_are_drawn_by_their_value():

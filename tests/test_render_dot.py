@@ -1,8 +1,10 @@
-"""Rendering right after `pip install`: a system `dot`, else graphviz-pure beside Python."""
+"""Rendering right after `pip install`: a system `dot`, else graphviz-pure beside Python, run
+by us, so the `graphviz` package and the rest of the process are left exactly as they were."""
 
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import sys
 import sysconfig
@@ -10,7 +12,6 @@ from pathlib import Path
 
 import graphviz
 import pytest
-from graphviz.backend import dot_command
 
 from autodiff import Value, draw_graph
 from autodiff.dot import DotNotFound, find_dot
@@ -21,6 +22,7 @@ PURE_BESIDE = any(
     for name in ("graphviz-pure", "graphviz-pure.exe")
 )
 needs_pure = pytest.mark.skipif(not PURE_BESIDE, reason="graphviz-pure is not installed here")
+needs_sh = pytest.mark.skipif(os.name == "nt", reason="the stand-in dot is a shell script")
 
 
 def small_graph() -> Value:
@@ -28,11 +30,16 @@ def small_graph() -> Value:
     return (x * 3.0).tanh()
 
 
+def run_python(script: str, path: Path) -> subprocess.CompletedProcess:
+    """`script` in a fresh interpreter whose PATH is only `path` (no dot, no virtualenv)."""
+    return subprocess.run([sys.executable, "-c", script], env={**os.environ, "PATH": str(path)},
+                          capture_output=True, text=True, timeout=120)
+
+
 def test_without_any_dot_rendering_says_how_to_get_one(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
-    monkeypatch.setattr(dot_command, "DOT_BINARY", Path("dot"))
     graph = draw_graph(small_graph())
     with pytest.raises(DotNotFound, match=r"pip install graphviz-pure.*graph\.source"):
         graph.pipe(format="svg")
@@ -48,33 +55,75 @@ def test_graphviz_pure_beside_the_interpreter_is_found_without_dot_on_path(tmp_p
         "x = Value(2.0, name='x'); g = draw_graph((x * 3.0).tanh())\n"
         "assert g.pipe(format='svg').startswith(b'<?xml')\n"
         "assert '<svg' in g._repr_mimebundle_()['image/svg+xml']  # Jupyter\n"
-        "print(g.render(outfile=sys.argv[1]))\n"
+        f"print(g.render(outfile={str(tmp_path / 'graph.png')!r}))\n"
     )
-    env = {**os.environ, "PATH": str(tmp_path)}  # no dot, no activated virtualenv
-    out = tmp_path / "graph.png"
-    result = subprocess.run([sys.executable, "-c", script, str(out)], env=env,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""  # graphviz-pure's font-width warnings are not shown
-    assert out.read_bytes().startswith(b"\x89PNG")
+    done = run_python(script, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # graphviz-pure's font-width warnings are not shown
+    assert (tmp_path / "graph.png").read_bytes().startswith(b"\x89PNG")
+    assert (tmp_path / "graph.gv").read_text().startswith("digraph")  # the source beside it
+
+
+@needs_pure
+def test_an_unrelated_graphviz_drawing_behaves_as_if_we_were_not_there(tmp_path):
+    """Issue 12: one of our drawings set graphviz's DOT_BINARY to graphviz-pure for the whole
+    process (and overrode private methods), so a later graphviz.Digraph().pipe() that should
+    fail for want of Graphviz silently used graphviz-pure instead."""
+    script = (
+        "import graphviz\n"
+        "from autodiff import Value, draw_graph\n"
+        "def plain():\n"
+        "    try:\n"
+        "        graphviz.Digraph().pipe(format='svg')\n"
+        "    except graphviz.ExecutableNotFound:\n"
+        "        return 'ExecutableNotFound'\n"
+        "    return 'rendered'\n"
+        "before = plain()\n"
+        "assert draw_graph(Value(1.0, name='x') * 2.0).pipe(format='svg').startswith(b'<?xml')\n"
+        "print(before, plain())\n"
+    )
+    done = run_python(script, tmp_path)  # no dot on PATH: graphviz cannot render by itself
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ExecutableNotFound", "ExecutableNotFound"]
 
 
 @needs_pure
 def test_pdf_from_graphviz_pure_says_it_renders_svg_and_png(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(dot_command, "DOT_BINARY", Path("dot"))
     assert Path(find_dot()).stem == "graphviz-pure"
     with pytest.raises(graphviz.CalledProcessError, match="not PDF"):
         draw_graph(small_graph()).pipe(format="pdf")
 
 
-@pytest.mark.skipif(os.name == "nt", reason="the stand-in dot is a shell script")
-def test_a_system_dot_or_a_chosen_binary_is_left_alone(tmp_path, monkeypatch):
+@needs_sh
+def test_a_dot_on_path_is_run_with_the_format_and_the_resolution_asked_for(tmp_path, monkeypatch):
     fake = tmp_path / "dot"
-    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "arguments"}\n')
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr(dot_command, "DOT_BINARY", Path("dot"))
     assert find_dot() == str(fake)
-    draw_graph(small_graph()).pipe(format="svg")  # runs the fake: empty output, no error
-    assert dot_command.DOT_BINARY == Path("dot")
+    draw_graph(small_graph()).pipe(format="png", dpi=200)
+    assert (tmp_path / "arguments").read_text().split() == ["-Kdot", "-Tpng", "-Gdpi=200"]
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    return struct.unpack(">II", data[16:24])
+
+
+@needs_pure
+def test_a_png_for_slides_has_the_resolution_asked_for():
+    graph = draw_graph(small_graph())
+    width, height = png_size(graph.pipe(format="png"))
+    sharp_width, sharp_height = png_size(graph.pipe(format="png", dpi=192))
+    assert sharp_width / width == pytest.approx(2, rel=0.02)  # Graphviz draws PNG at 96 dpi
+    assert sharp_height / height == pytest.approx(2, rel=0.02)
+    assert graph.pipe(format="svg", dpi=192) == graph.pipe(format="svg")  # vector: unchanged
+
+
+@needs_pure
+def test_render_saves_the_source_and_renders_beside_it(tmp_path):
+    graph = draw_graph(small_graph())
+    path = graph.render("neuron", directory=tmp_path, format="png", cleanup=True)
+    assert path == str(tmp_path / "neuron.png") and Path(path).read_bytes()[:4] == b"\x89PNG"
+    assert not (tmp_path / "neuron").exists()  # cleanup removed the source
+    assert graph.render(tmp_path / "again") == str(tmp_path / "again.svg")  # SVG by default

@@ -48,26 +48,52 @@ def test_a_step_reads_as_the_chain_rule():
     loss, x, y, z = chain()
     first, second = backward_steps(loss)
     assert first.node is loss and first.grad == 1.0
-    assert str(first).splitlines()[0] == "∂L/∂z += ∂L/∂L · ∂L/∂z = 1 · 0.36 = 0.36"
+    assert str(first).splitlines()[0] == "∂L/∂z += ∂L/∂L · ∂(z × 0.36)/∂z = 1 · 0.36 = 0.36"
     assert second.node is z and second.grad == 0.36
     assert str(second).splitlines() == [
-        "∂L/∂x += ∂L/∂z · ∂z/∂x = 0.36 · 3 = 1.08",
-        "∂L/∂y += ∂L/∂z · ∂z/∂y = 0.36 · 2 = 0.72",
+        "∂L/∂x += ∂L/∂z · ∂(x × y)/∂x = 0.36 · 3 = 1.08",
+        "∂L/∂y += ∂L/∂z · ∂(x × y)/∂y = 0.36 · 2 = 0.72",
     ]
     assert repr(second) == "<Step index=1 at z: ∂L/∂z = 0.36>"
 
 
-def test_unnamed_nodes_are_named_by_position_and_the_output_by_its_name():
+def test_unnamed_nodes_are_named_by_their_expression_and_the_output_by_its_name():
     x = Value(-2.0, name="x")
     loss = (x * x).tanh()
     loss.name = "loss"
     first, second = backward_steps(loss)
-    # topological order: x (v0 would be its label if unnamed), x*x is v1, loss
-    assert str(first).startswith("∂loss/∂v1 += ∂loss/∂loss · ∂loss/∂v1 = 1 · ")
+    assert str(first).startswith("∂loss/∂(x × x) += ∂loss/∂loss · ∂tanh(x × x)/∂(x × x) = 1 · ")
     line_1, line_2 = str(second).splitlines()
-    assert line_1.startswith("∂loss/∂x += ∂loss/∂v1 · ∂v1/∂x = ")
+    assert line_1.startswith("∂loss/∂x += ∂loss/∂(x × x) · ∂(x × x)/∂x = ")
     assert " · (-2) = " in line_1  # negative factors in parentheses
     assert ", so ∂loss/∂x = " in line_2  # the second use of x adds to the first
+
+
+def test_a_long_unnamed_expression_is_elided_or_named_by_position():
+    x = Value(0.5, name="x")
+    left = x * x + x * 2.0 + x * 3.0
+    right = x * 4.0 + x * 5.0 + x * 6.0
+    loss = ((left + x * 4.0) * (left + right)).exp()
+    loss.name = "loss"
+    names = [step.trace.names[step.node] for step in backward_steps(loss)]
+    assert "x × x + x × 2 + x × 3" in names
+    assert "… + x × 4" in names  # the sum so far elided
+    assert [name for name in names if name.startswith("v")] == ["v19"]  # left + right: too long
+    assert "(… + x × 4) × v19" in names
+    assert all(len(name) <= 24 for name in names)
+
+
+@given(leaves, operations)
+def test_the_local_derivative_never_shares_a_symbol_with_a_gradient(data, ops):
+    """The output's own step used to read ∂L/∂x += ∂L/∂L · ∂L/∂x = 1 · 1: one symbol for the
+    gradient being accumulated and for the local derivative it multiplies by."""
+    for step in backward_steps(build(data, ops)):
+        loss = step.trace.names[step.trace.root]
+        for line in str(step).splitlines():
+            accumulated, _, product = line.partition(" += ")
+            gradient, local = product.split(" = ")[0].split(" · ")
+            assert gradient.startswith(f"∂{loss}/∂") and accumulated.startswith(f"∂{loss}/∂")
+            assert not local.startswith(f"∂{loss}/")
 
 
 def test_terms_record_local_derivative_contribution_and_the_gradient_after():
@@ -125,7 +151,7 @@ def test_non_finite_numbers_are_written_compactly():
     x = Value(0.0, name="x")
     root = x.sqrt()
     (step,) = backward_steps(root)
-    assert str(step) == "∂L/∂x += ∂L/∂L · ∂L/∂x = 1 · ∞ = ∞"
+    assert str(step) == "∂L/∂x += ∂L/∂L · ∂√x/∂x = 1 · ∞ = ∞"
     assert math.isinf(x.grad)
 
 
