@@ -53,7 +53,7 @@ class Layer(Module):
         x = _validate.inputs(x, self.nin, "Layer")
         x = [xk if isinstance(xk, Value) else Value(xk, name=input_name(k))
              for k, xk in enumerate(x, 1)]
-        out = [neuron(x) for neuron in self.neurons]
+        out = [neuron._forward(x) for neuron in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:

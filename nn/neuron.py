@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from autodiff import Value, weighted_sum
 
 from . import _rng, _validate
@@ -48,15 +50,21 @@ class Neuron(Module):
         self.b.name, self.b.group = self.place.bias, self.place.group
 
     def weighted_input(self, x: _validate.Inputs) -> Value:
-        """z = Σ_k w_k x_k + b: the one place a neuron's forward pass is built, as one node
-        of the engine whose edges carry ∂z/∂w_k = x_k and ∂z/∂x_k = w_k."""
+        """z = Σ_k w_k x_k + b, one node of the engine whose edges carry ∂z/∂w_k = x_k and
+        ∂z/∂x_k = w_k."""
         return weighted_sum(self.w, _validate.inputs(x, len(self.w), "Neuron"), self.b)
 
     def __call__(self, x: _validate.Inputs) -> Value:
-        z = self.weighted_input(x)
-        z.name, z.group = self.place.weighted_input, self.place.group
+        return self._forward(_validate.inputs(x, len(self.w), "Neuron"))
+
+    def _forward(self, x: Sequence[Value]) -> Value:
+        """a = g(z) on inputs already checked (a layer checks them once for all its neurons):
+        the one place a neuron's forward pass is built."""
+        place = self.place
+        z = weighted_sum(self.w, x, self.b)
+        z.name, z.group = place.weighted_input, place.group
         a = activate(z, self.activation)
-        a.name, a.group = self.place.activation, self.place.group  # a linear a is z itself
+        a.name, a.group = place.activation, place.group  # a linear a is z itself
         return a
 
     def __repr__(self) -> str:
