@@ -331,8 +331,8 @@ def test_weighted_sum_is_one_node_carrying_dz_dw_and_dz_da():
     w1, w2, a1, a2, b = (Value(v, name=n) for v, n in
                          [(0.5, "w1"), (-2.0, "w2"), (3.0, "a1"), (0.25, "a2"), (0.1, "b")])
     z = weighted_sum([w1, w2], [a1, a2], b)
-    assert z.op == "weighted_sum" and z.parents == (w1, a1, w2, a2, b)
-    assert z.local_grads == (3.0, 0.5, 0.25, -2.0, 1.0)  # ∂z/∂w_k = a_k, ∂z/∂a_k = w_k, ∂z/∂b = 1
+    assert z.op == "weighted_sum" and z.parents == (w1, w2, a1, a2, b)
+    assert z.local_grads == (3.0, 0.25, 0.5, -2.0, 1.0)  # ∂z/∂w_k = a_k, ∂z/∂a_k = w_k, ∂z/∂b = 1
     assert z.data == 0.1 + 0.5 * 3.0 + -2.0 * 0.25
     z.backward()
     assert (w1.grad, a1.grad, w2.grad, a2.grad, b.grad) == (3.0, 0.5, 0.25, -2.0, 1.0)
