@@ -564,9 +564,10 @@ def weighted_sum(
             f"weighted_sum: {n} weights but {len(inputs)} inputs; they must pair up"
         )
     parents = (*weights, *inputs, bias)
-    if set(map(type, parents)) != _ONLY_VALUES:  # the usual case: nothing to convert
+    data = [p.data for p in parents if type(p) is Value]
+    if len(data) != len(parents):  # numbers to make constants of, or something to refuse
         parents = tuple(_operand(p, "weighted_sum") for p in parents)
-    data = [p.data for p in parents]
+        data = [p.data for p in parents]
     w, x = data[:n], data[n:-1]
     z = data[-1]  # summed in the order b + w_1 x_1 + w_2 x_2 + …, as the binary ops would
     for wk, xk in zip(w, x):
@@ -579,7 +580,6 @@ def weighted_sum(
 # --- making nodes -------------------------------------------------------------------------
 
 _ONE_ONE, _ONE_MINUS_ONE, _MINUS_ONE = (1.0, 1.0), (1.0, -1.0), (-1.0,)
-_ONLY_VALUES = {Value}
 
 
 def _number(x: object, op: str) -> float:
