@@ -17,15 +17,9 @@ from .value import Value, _data
 SHORT = 24  # the longest expression used as a name
 ELIDED = "…"  # an unnamed operand in a name that would be too long with it written out
 
-# Parentheses only where precedence needs them: (x + y)², x × (y + z), −(x × y). For each
-# operation: how tightly it binds, how tightly its operands must bind, and its last operand.
-# Anything else is written as a function, tanh(x) or |x|: it binds tightest and needs nothing.
+# Parentheses only where precedence needs them: (x + y)², x × (y + z), −(x × y), as each
+# primitive's `binding` says. A name, a function, tanh(x) or |x|, binds tightest.
 _ATOM = 9
-_SYNTAX = {
-    "+": (1, 1, 1), "-": (1, 1, 2), "weighted_sum": (1, 2, 1),
-    "*": (2, 2, 2), "/": (2, 2, 3), "neg": (3, 3, 3),
-    "**": (4, 5, 5), "power": (4, 5, 5), "sqrt": (_ATOM, 5, 5),
-}
 
 
 def node_names(order: Sequence[Value]) -> dict[Value, str]:
@@ -48,7 +42,7 @@ def _short(node: Value, names: dict[Value, str]) -> str | None:
     until it is, as long as one operand is still written out."""
     unnamed = sorted({p for p in node.parents if p.name is None and p.parents},
                      key=lambda p: -len(names[p]))
-    shown = dict(names)
+    shown = {p: names[p] for p in node.parents}  # the names this expression reads, not all
     text = expression(node, shown)
     for operand in unnamed[: len(set(node.parents)) - 1]:
         if len(text) <= SHORT:
@@ -87,10 +81,7 @@ def local(node: Value, parent: Value, names: dict[Value, str]) -> str:
 
 
 def _syntax(node: Value) -> tuple[int, int, int]:
-    op = node.op
-    if op.startswith("**") and op != "**":
-        op = "power"
-    return _SYNTAX.get(op, (_ATOM, 0, 0))
+    return node.primitive.binding
 
 
 def _tightness(node: Value, name: str) -> int:

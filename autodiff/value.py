@@ -34,7 +34,9 @@ class Primitive:
 
     `forward(*floats)` computes it (refusing inputs outside its domain with an error that names
     it); `derivative(*inputs, out)` gives the tuple ∂out/∂input, one per input, on floats or on
-    `Value`s; `notation(argument_names)` writes it for drawings and step text; `arity` is its
+    `Value`s; `notation(argument_names)` writes it for drawings and step text, and `binding`
+    says where that needs parentheses: how tightly it binds, how tightly its operands and its
+    last operand must (a function, tanh(x), binds tightest and needs nothing); `arity` is its
     number of inputs (None: any). Calling a primitive applies it: to numbers it gives a float, to
     `Value`s a recorded node. `rebuild` tells pickle how to find it again.
     """
@@ -45,6 +47,7 @@ class Primitive:
     derivative: Callable[..., tuple[Partial, ...]] | None
     notation: Notation
     rebuild: tuple = ()
+    binding: tuple[int, int, int] = (9, 0, 0)
 
     def __call__(self, *args: Operand) -> Any:
         if self.arity is not None and len(args) != self.arity:
@@ -489,7 +492,7 @@ def power(n: Number) -> Primitive:
             _POWERS.clear()
         found = _POWERS[name] = Primitive(
             name, 1, lambda x: _pow(x, n), lambda x, out: (_power_slope(x, n),),
-            _power_notation(n), (primitive_named, (name,)),
+            _power_notation(n), (primitive_named, (name,)), (4, 5, 5),
         )
     return found
 
@@ -516,15 +519,17 @@ def primitive_named(name: str) -> Primitive:
 def _builtin(
     name: str, arity: int | None, forward: Callable[..., float],
     derivative: Callable[..., tuple[Partial, ...]], notation: Notation,
+    binding: tuple[int, int, int] = (9, 0, 0),
 ) -> Primitive:
-    return Primitive(name, arity, forward, derivative, notation, (primitive_named, (name,)))
+    return Primitive(name, arity, forward, derivative, notation, (primitive_named, (name,)),
+                     binding)
 
 
-ADD = _builtin("+", 2, float.__add__, lambda a, b, out: (1.0, 1.0), infix("+"))
-SUB = _builtin("-", 2, float.__sub__, lambda a, b, out: (1.0, -1.0), infix("−"))
-MUL = _builtin("*", 2, float.__mul__, lambda a, b, out: (b, a), infix("×"))
-DIV = _builtin("/", 2, _divide, lambda a, b, out: (1.0 / b, -out / b), infix("÷"))
-NEG = _builtin("neg", 1, float.__neg__, lambda x, out: (-1.0,), lambda a: f"−{a[0]}")
+ADD = _builtin("+", 2, float.__add__, lambda a, b, out: (1.0, 1.0), infix("+"), (1, 1, 1))
+SUB = _builtin("-", 2, float.__sub__, lambda a, b, out: (1.0, -1.0), infix("−"), (1, 1, 2))
+MUL = _builtin("*", 2, float.__mul__, lambda a, b, out: (b, a), infix("×"), (2, 2, 2))
+DIV = _builtin("/", 2, _divide, lambda a, b, out: (1.0 / b, -out / b), infix("÷"), (2, 2, 3))
+NEG = _builtin("neg", 1, float.__neg__, lambda x, out: (-1.0,), lambda a: f"−{a[0]}", (3, 3, 3))
 EXP = _builtin("exp", 1, _exp, lambda x, out: (out,), function("exp"))
 LOG = _builtin("log", 1, _log, lambda x, out: (1.0 / x,), function("log"))
 TANH = _builtin("tanh", 1, math.tanh, lambda x, out: (1.0 - out * out,), function("tanh"))
@@ -533,12 +538,14 @@ RELU = _builtin("relu", 1, _relu, lambda x, out: (_step(x),), function("ReLU"))
 SIN = _builtin("sin", 1, _periodic("sin", math.sin), lambda x, out: (COS(x),), function("sin"))
 COS = _builtin("cos", 1, _periodic("cos", math.cos), lambda x, out: (-SIN(x),),
                function("cos"))
-SQRT = _builtin("sqrt", 1, _sqrt, lambda x, out: (_sqrt_slope(out),), lambda a: f"√{a[0]}")
+SQRT = _builtin("sqrt", 1, _sqrt, lambda x, out: (_sqrt_slope(out),), lambda a: f"√{a[0]}",
+               (9, 5, 5))
 ABS = _builtin("abs", 1, math.fabs, lambda x, out: (_sign(x),), lambda a: f"|{a[0]}|")
-POW = _builtin("**", 2, _pow, _pow_derivative, infix("^"))
+POW = _builtin("**", 2, _pow, _pow_derivative, infix("^"), (4, 5, 5))
 IDENTITY = _builtin("id", 1, float, lambda x, out: (1.0,), function("id"))
 WEIGHTED_SUM = _builtin(
-    "weighted_sum", None, _weighted_sum, _weighted_sum_derivative, _weighted_sum_notation
+    "weighted_sum", None, _weighted_sum, _weighted_sum_derivative, _weighted_sum_notation,
+    (1, 2, 1)
 )
 
 PRIMITIVES: dict[str, Primitive] = {
