@@ -24,10 +24,10 @@ from .value import PRIMITIVES, Primitive, Value, weighted_sum
 __version__ = _installed_version("autodiff-scalar")  # pyproject.toml's, as pip installed it
 
 __all__ = [
+    "PRIMITIVES",
     "AnomalyError",
     "Compiled",
     "GradcheckError",
-    "PRIMITIVES",
     "Primitive",
     "Report",
     "Step",

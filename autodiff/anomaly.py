@@ -15,7 +15,7 @@ import linecache
 import math
 import os
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from .mode import Switch
 from .value import Partial, Primitive, Value, _data
@@ -28,7 +28,7 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 class AnomalyError(FloatingPointError):
     """The first NaN or infinity: `.op` made it from `.inputs`; `.site` is where, or None."""
 
-    def __init__(self, message: str, op: str, inputs: Sequence[float], site: Optional[Site]):
+    def __init__(self, message: str, op: str, inputs: Sequence[float], site: Site | None):
         super().__init__(message)
         self.op = op
         self.inputs = tuple(inputs)
@@ -74,7 +74,7 @@ def check_backward(node: Value, local_grads: Sequence[Partial], gradient: Partia
         raise _error(f"{problem} in the backward pass", node.op, inputs, site)
 
 
-def _user_site() -> Optional[Site]:
+def _user_site() -> Site | None:
     """The innermost frame outside the autodiff package: the user's line that made the node."""
     frame = sys._getframe()
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
@@ -84,7 +84,7 @@ def _user_site() -> Optional[Site]:
     return frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
 
 
-def _error(problem: str, op: str, inputs: Sequence[float], site: Optional[Site]) -> AnomalyError:
+def _error(problem: str, op: str, inputs: Sequence[float], site: Site | None) -> AnomalyError:
     if site is None:
         where = "  created outside detect_anomaly(), so where is unknown"
     else:

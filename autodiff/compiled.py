@@ -39,8 +39,9 @@ import builtins
 import math
 import operator
 import threading
+from collections.abc import Callable, Sequence
 from numbers import Real
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from .functional import ArgNums, Gradient, _argnums, _evaluate, _flat, _shape, _shaped
 from .graph import topological_order
@@ -54,7 +55,7 @@ _MAX_BRANCHES = 4  # comparisons explored per traced rule (up to 2**4 paths)
 Output = Any  # a float, or a list of floats for a function returning a list
 
 
-def compile(f: Callable[..., Any], argnums: ArgNums = 0) -> Compiled:  # noqa: A001
+def compile(f: Callable[..., Any], argnums: ArgNums = 0) -> Compiled:
     """Record `f` on its first call and replay the recording on later calls, without `Value`s.
 
     `cf = compile(f)`; `cf(*args)` is f's value, `cf.value_and_grad(*args)` and
@@ -422,7 +423,7 @@ def _sum(name: str, terms: list[_Symbol]) -> list[str]:
     for start in range(0, len(terms), _MAX_TERMS):
         texts = [name] if start else []
         for term in terms[start:start + _MAX_TERMS]:
-            bare = term.precedence > _SUM or not texts and term.precedence == _SUM
+            bare = term.precedence > _SUM or (not texts and term.precedence == _SUM)
             texts.append(term.text if bare else f"({term.text})")
         lines.append(f"    {name} = {' + '.join(texts)}")
     return lines

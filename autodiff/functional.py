@@ -10,17 +10,18 @@ A transform records what it needs whatever the caller's mode (inside `no_grad` t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from numbers import Real
-from typing import Any, Callable, Iterable, Sequence, Union
+from typing import Any
 
 from .graph import backpropagate
 from .mode import Switch, current
 from .value import IDENTITY, Partial, Value
 
-ArgNums = Union[int, Sequence[int]]
-Argument = Union[Value, list[Value], tuple[Value, ...]]
-Gradient = Union[Partial, list[Partial], tuple]
+ArgNums = int | Sequence[int]
+Argument = Value | list[Value] | tuple[Value, ...]
+Gradient = Partial | list[Partial] | tuple
 
 
 class _transforming(Switch):

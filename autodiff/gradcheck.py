@@ -23,14 +23,15 @@ from __future__ import annotations
 import inspect
 import math
 import sys
+from collections.abc import Callable, Sequence
 from numbers import Real
-from typing import Any, Callable, Sequence, Union
+from typing import Any
 
 from .functional import grad, hessian, value_and_grad
 from .report import GradcheckError, Report, Row
 from .value import Value
 
-Inputs = Union[Real, Value, Sequence[Union[Real, Value]]]
+Inputs = Real | Value | Sequence[Real | Value]
 
 _STENCIL = ((-2, 1.0), (-1, -8.0), (1, 8.0), (2, -1.0))  # (multiple of h, weight / 12h)
 

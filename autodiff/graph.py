@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 from .anomaly import check_backward
 from .mode import current, enable_grad

@@ -10,7 +10,7 @@ in topological order.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 from .value import Value, _data
 

@@ -6,18 +6,25 @@ depends on neither, so each row says which side it supports.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from numbers import Real
-from typing import Any, Callable, Mapping, Union
+from typing import Any
 
 from .functional import value_and_grad
 from .gradcheck import (
-    Inputs, agrees, argument_names, as_point, central_difference, check_settings, on_numbers,
+    Inputs,
+    agrees,
+    argument_names,
+    as_point,
+    central_difference,
+    check_settings,
+    on_numbers,
     title,
 )
 from .report import GradcheckError, Report, Row
 from .value import Value
 
-Derivation = Union[Callable[..., Any], float]
+Derivation = Callable[..., Any] | float
 
 
 def check_partials(

@@ -9,9 +9,10 @@ verify such a derivative.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from numbers import Real
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from .value import Partial, Primitive, Value, function
 

@@ -21,7 +21,8 @@ from .dot import Drawing
 from .graph import local_derivatives, topological_order
 from .notation import expression, node_names, number
 from .steps import Step, Trace
-from .theme import Theme, theme as find_theme
+from .theme import Theme
+from .theme import theme as find_theme
 from .value import Partial, Value
 
 FONT = "Helvetica"
@@ -359,7 +360,7 @@ class _Boxes:
                     stacked.update(leaves)
                     with self.boxes[group].subgraph() as rank:
                         rank.attr(rank="same")
-                        for upper, lower in zip(leaves, leaves[1:]):
+                        for upper, lower in itertools.pairwise(leaves):
                             rank.edge(ids[upper], ids[lower], style="invis")
 
     def close(self) -> None:

@@ -9,9 +9,9 @@ its step.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator
 
 from . import graph
 from .graph import topological_order

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any, Callable, Sequence, Union
+from typing import Any, Union
 
 from .mode import current
 
-Number = Union[int, float]
+Number = int | float
+# Value is not defined yet: these two name it as a string, which only Union takes.
 Operand = Union["Value", Number]
 Partial = Union["Value", float]
 Notation = Callable[[Sequence[str]], str]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import random
-from typing import Callable
+from collections.abc import Callable
 
 import nn
 from autodiff.report import Report, Row
-
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
 RTOL = 1e-9

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nn
 from autodiff import draw_graph, no_grad

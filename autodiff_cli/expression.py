@@ -9,7 +9,7 @@ computation starts.
 from __future__ import annotations
 
 import ast
-from typing import Callable
+from collections.abc import Callable
 
 from autodiff import PRIMITIVES, Value
 from autodiff.value import FUNCTIONS as FUNCTION_NAMES

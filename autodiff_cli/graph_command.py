@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import math
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from autodiff import Value
 from autodiff.dot import stderr_text
 
-from .expression import FUNCTIONS, ExpressionError, parse
 from .errors import CommandError
+from .expression import FUNCTIONS, ExpressionError, parse
 
 SOURCE_SUFFIXES = (".dot", ".gv")
 SUFFIXES = (".svg", ".png", *SOURCE_SUFFIXES)  # SVG and PNG: graphviz-pure and Graphviz alike

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import math
 import random
@@ -46,10 +47,10 @@ class ScalarMLP:
 
     def __init__(self, scalar, nin: int, nouts: list[int], seed: int) -> None:
         rng = random.Random(seed)
-        sizes = [nin] + nouts
+        sizes = [nin, *nouts]
         self.layers = [
             [([scalar(rng.uniform(-1, 1)) for _ in range(n_in)], scalar(0.0)) for _ in range(n_out)]
-            for n_in, n_out in zip(sizes, sizes[1:])
+            for n_in, n_out in itertools.pairwise(sizes)
         ]
 
     def __call__(self, x):
@@ -60,7 +61,7 @@ class ScalarMLP:
         return x[0]
 
     def parameters(self):
-        return [p for layer in self.layers for w, b in layer for p in w + [b]]
+        return [p for layer in self.layers for w, b in layer for p in [*w, b]]
 
 
 class Autodiff:
@@ -308,6 +309,7 @@ class FitStep:
 
     def __init__(self, name: str, X, y) -> None:
         import handwritten
+
         from autodiff import compile as compile_function
         from nn import MLP, SGD, batch_loss, functional_call
         from nn.compiled import Batched, CompiledBatch
@@ -410,7 +412,7 @@ class Table:
 
     def print(self) -> None:
         header = ("benchmark", "engine", "median", f"vs {self.base}")
-        widths = [max(len(r[i]) for r in self.rows + [header]) for i in range(4)]
+        widths = [max(len(r[i]) for r in [*self.rows, header]) for i in range(4)]
         line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
         print(line(header))
         print("|" + "|".join("-" * (w + 2) for w in widths) + "|")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence, Sized
 from numbers import Real
-from typing import Union
 
 from autodiff import Value
 
-Inputs = Union[Sequence[Union[Value, float]], Value, float]
+Inputs = Sequence[Value | float] | Value | float
 """One sample: a list of numbers or Values, or the one input itself when there is one."""
 
 

@@ -7,7 +7,7 @@ scale that keeps signals and gradients alive depends on the activation.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 from autodiff import Value
 

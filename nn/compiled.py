@@ -13,8 +13,8 @@ order `backward` takes on the whole graph when the loss reads each sample's outp
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from numbers import Real
-from typing import Callable, Sequence
 
 from autodiff import Value, backpropagate
 from autodiff import compile as compile_function

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Real
-from typing import Union
 
 from autodiff import Value
 
 from .notation import SAMPLE_COST, target_name
 
-Prediction = Union[Value, float, Sequence[Union[Value, float]]]
-Target = Union[float, Sequence[float]]
+Prediction = Value | float | Sequence[Value | float]
+Target = float | Sequence[float]
 
 
 def sum_squared_error(prediction: Prediction, target: Target) -> Value:

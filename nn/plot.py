@@ -14,7 +14,6 @@ from autodiff import no_grad
 
 from .module import Module
 
-
 STRONG = ("#d55e00", "#0072b2")  # class 0, class 1
 PALE = ("#fbe0cc", "#cce3f0")
 

@@ -12,6 +12,7 @@ it holds, so a few bytes declaring a huge network cost nothing.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -122,7 +123,7 @@ def _architecture(architecture: object, held: int, where: str) -> tuple[int, lis
         sizes = [_validate.positive_int(n, "nin and each width", where) for n in [nin, *nouts]]
     except TypeError as error:
         raise ValueError(str(error)) from None
-    needed = sum((fan_in + 1) * width for fan_in, width in zip(sizes, sizes[1:]))
+    needed = sum((fan_in + 1) * width for fan_in, width in itertools.pairwise(sizes))
     if needed > MAX_PARAMETERS:
         raise ValueError(
             f"{where}: the architecture needs more than {MAX_PARAMETERS:,} parameters, "

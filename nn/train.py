@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Sequence, Sized
+from collections.abc import Callable, Iterable, Sequence, Sized
 from functools import partial
 from numbers import Integral, Real
-from typing import Callable
 
 from tqdm.auto import tqdm
 
@@ -51,7 +50,7 @@ def fit(
     progress: bool = True,
     shuffle: bool = True,
     seed: int | None = None,
-    compile: bool = False,  # noqa: A002
+    compile: bool = False,
 ) -> dict[str, list]:
     """Train `model` on samples `X` with targets `y`; return the history per epoch.
 

@@ -8,12 +8,11 @@ not luck. The price is that plain runs find no new counterexamples; to hunt for 
 failing ones in `.hypothesis/`. No deadlines: these shared machines are noisy.
 """
 
-from typing import Iterator
-
-import pytest
-from hypothesis import HealthCheck, settings
+from collections.abc import Iterator
 
 import browser
+import pytest
+from hypothesis import HealthCheck, settings
 
 common = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("repeatable", derandomize=True, **common)

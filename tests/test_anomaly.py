@@ -18,7 +18,7 @@ def here() -> int:
 
 def test_inf_times_zero_in_the_forward_pass_names_the_operation_and_the_line():
     with detect_anomaly(), pytest.raises(AnomalyError) as caught:
-        line = here(); Value(math.inf) * 0  # noqa: E702
+        line = here(); Value(math.inf) * 0
     error = caught.value
     assert error.op == "*" and error.inputs == (math.inf, 0.0)
     assert error.site[0] == __file__ and error.site[1] == line
@@ -31,7 +31,7 @@ def test_inf_times_zero_in_the_forward_pass_names_the_operation_and_the_line():
 def test_the_infinite_derivative_of_sqrt_at_zero_is_caught_in_backward():
     with detect_anomaly():
         x = Value(0.0)
-        line = here(); y = x.sqrt() * 3  # noqa: E702
+        line = here(); y = x.sqrt() * 3
         with pytest.raises(AnomalyError) as caught:
             y.backward()
     error = caught.value

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -108,6 +108,7 @@ def test_console_script_is_installed_and_refuses_without_a_traceback(tmp_path):
 
 def test_demo_trains_and_writes_its_pictures(capsys, tmp_path):
     from drawings import parse
+
     from nn.notation import symbol
 
     status, out, err = run(capsys, "demo", "--out", str(tmp_path / "pictures"), "--steps", "300")

@@ -6,6 +6,7 @@ import math
 import threading
 
 import pytest
+from expressions import build, points, trees
 from hypothesis import given, settings
 
 import autodiff
@@ -13,14 +14,12 @@ from autodiff import PRIMITIVES, Value, grad, hessian, no_grad, primitive, value
 from autodiff.compiled import MAX_RECORDINGS
 from autodiff.value import power
 
-from expressions import build, points, trees
-
 
 def same(a, b) -> bool:
     """Equal to the bit (NaN equal to NaN), through lists and tuples of the same type."""
     if isinstance(a, (list, tuple)):
         return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
-    return type(a) is type(b) and (a == b or math.isnan(a) and math.isnan(b))
+    return type(a) is type(b) and (a == b or (math.isnan(a) and math.isnan(b)))
 
 
 def outcome(call, *args):

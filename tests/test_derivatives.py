@@ -6,10 +6,10 @@ import math
 
 import pytest
 import sympy as sp
+from expressions import BINARY, KINKS, UNARY, X, Y, build, evaluate, points, sympy_expr, trees
 from hypothesis import given, reject, settings
 
 from autodiff import Value, grad, hessian, no_grad, topological_order
-from expressions import BINARY, KINKS, UNARY, X, Y, build, evaluate, points, sympy_expr, trees
 
 DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
 

@@ -239,7 +239,7 @@ def train_a_network_of_its_own(V, seed=3):
             return sum((wi * xi for wi, xi in zip(self.w, x)), self.b).tanh()
 
         def parameters(self):
-            return self.w + [self.b]
+            return [*self.w, self.b]
 
     class Layer:
         def __init__(self, nin, nout):
@@ -254,7 +254,7 @@ def train_a_network_of_its_own(V, seed=3):
 
     class Network:
         def __init__(self, nin, nouts):
-            sizes = [nin] + nouts
+            sizes = [nin, *nouts]
             self.layers = [Layer(sizes[i], sizes[i + 1]) for i in range(len(nouts))]
 
         def __call__(self, x):

@@ -14,7 +14,14 @@ import threading
 import pytest
 
 from autodiff import (
-    Value, check_partials, detect_anomaly, grad, gradcheck, hessian, is_grad_enabled, no_grad,
+    Value,
+    check_partials,
+    detect_anomaly,
+    grad,
+    gradcheck,
+    hessian,
+    is_grad_enabled,
+    no_grad,
     value_and_grad,
 )
 

@@ -15,7 +15,7 @@ GENERATORS = [data.make_moons, data.make_xor, data.make_spirals]
 def test_deterministic_two_class_data(make):
     X, y = make(40, noise=0.1, seed=3)
     assert (X, y) == make(40, noise=0.1, seed=3)
-    assert X != make(40, noise=0.1, seed=4)[0]
+    assert make(40, noise=0.1, seed=4)[0] != X
     assert len(X) == len(y) == 40
     assert all(len(x) == 2 and all(isinstance(c, float) for c in x) for x in X)
     assert sorted(set(y)) == [0, 1] and y.count(1) == 20

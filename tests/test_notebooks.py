@@ -6,8 +6,8 @@ numbers), so a notebook that executes is also a notebook whose claims hold.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 import pytest

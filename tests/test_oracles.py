@@ -59,7 +59,7 @@ def test_pytorch_agrees_to_second_order():
     ta = torch.tensor(a0, dtype=torch.float64, requires_grad=True)
     tb = torch.tensor(b0, dtype=torch.float64, requires_grad=True)
     tout = f(ta, tb, torch.exp, torch.tanh, torch.sigmoid, torch.sin)
-    (tda, tdb) = torch.autograd.grad(tout, (ta, tb), create_graph=True)
+    (tda, _tdb) = torch.autograd.grad(tout, (ta, tb), create_graph=True)
     tdaa, tdab = torch.autograd.grad(tda, (ta, tb))
     assert out.data == pytest.approx(tout.item(), rel=1e-14)
     assert da.data == pytest.approx(tda.item(), rel=1e-13)

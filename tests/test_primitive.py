@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from autodiff import Value, gradcheck, grad, hessian, no_grad, primitive
+from autodiff import Value, grad, gradcheck, hessian, no_grad, primitive
 
 
 @primitive(lambda x: 2.0 / math.sqrt(math.pi) * math.exp(-x * x))

@@ -3,18 +3,19 @@ where each sits, and what it is called."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from drawings import parse
+from graphs import build, leaves, operations
 from hypothesis import given, settings
 
 import nn
 from autodiff import Value, backward_steps, draw_graph, local_derivatives, topological_order
 from autodiff.notation import expression, node_names, number
 from nn.notation import symbol
-from drawings import parse
-from graphs import build, leaves, operations
 
 
 def example() -> tuple[Value, dict[str, Value]]:
@@ -65,7 +66,7 @@ def test_random_graphs_are_drawn_completely(data, ops):
 
 
 def test_operations_appear_with_their_symbols_and_the_raw_op_in_the_tooltip():
-    loss, v = example()
+    loss, _v = example()
     graph = draw_graph(loss)
     drawing = parse(graph.pipe(format="svg"))
     def title(name: str) -> list[str]:  # after the slots, before the data
@@ -124,7 +125,7 @@ def test_a_network_is_drawn_in_order(nin, nouts):
     inputs = [drawing.named(symbol("x", k)) for k in range(1, nin + 1)]
     assert [x.centre[1] for x in inputs] == sorted(x.centre[1] for x in inputs)
     layers = [drawing.clusters[f"layer {n}"] for n in range(1, len(nouts) + 1)]
-    assert all(left.box[2] < right.box[0] for left, right in zip(layers, layers[1:]))
+    assert all(left.box[2] < right.box[0] for left, right in itertools.pairwise(layers))
     assert all(x.box[2] < layers[0].box[0] for x in inputs)
     for layer in mlp.layers:
         for neuron in layer.neurons:  # w_j1 … w_jn, then b_j, top to bottom

@@ -97,7 +97,7 @@ def test_powers_with_integer_zero_and_fractional_exponents(n, base):
 
 @pytest.mark.parametrize("name, point", [(n, p) for n, (_, ps) in BINARY.items() for p in ps])
 def test_each_binary_rule_at_its_special_points(name, point):
-    f, points = BINARY[name]
+    f, _points = BINARY[name]
     check(f, f, list(point))
 
 

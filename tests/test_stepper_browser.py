@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from browser import errors, local, requested
 
 from autodiff import Value, backward_steps, write_stepper_html
-from browser import errors, local, requested
 
 
 def neuron() -> Value:

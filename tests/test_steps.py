@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 import pytest
+from graphs import build, leaves, operations
 from hypothesis import given
 from hypothesis import strategies as st
 
 from autodiff import Value, backpropagate, backward_steps, topological_order
 from autodiff.notation import number
-from graphs import build, leaves, operations
+
 
 def gradients(root: Value) -> list[str]:
     """Every gradient in the graph, bit for bit (float.hex tells -0.0 from 0.0, keeps nan)."""
@@ -45,7 +46,7 @@ def chain() -> tuple[Value, Value, Value, Value]:
 
 
 def test_a_step_reads_as_the_chain_rule():
-    loss, x, y, z = chain()
+    loss, _x, _y, z = chain()
     first, second = backward_steps(loss)
     assert first.node is loss and first.grad == 1.0
     assert str(first).splitlines()[0] == "∂L/∂z += ∂L/∂L · ∂(z × 0.36)/∂z = 1 · 0.36 = 0.36"
@@ -111,7 +112,7 @@ def test_terms_record_local_derivative_contribution_and_the_gradient_after():
 
 
 def test_each_step_carries_the_gradients_on_top_of_earlier_passes():
-    loss, x, y, z = chain()
+    loss, x, _y, z = chain()
     loss.backward()
     steps = backward_steps(loss)
     first = next(steps)

@@ -6,11 +6,18 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from drawings import parse
 
 import nn
-from autodiff import (Value, backward_steps, draw_graph, step_through, stepper_html,
-                      write_step_svgs, write_stepper_html)
-from drawings import parse
+from autodiff import (
+    Value,
+    backward_steps,
+    draw_graph,
+    step_through,
+    stepper_html,
+    write_step_svgs,
+    write_stepper_html,
+)
 
 
 def neuron() -> tuple[Value, Value]:
