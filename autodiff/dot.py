@@ -21,6 +21,8 @@ import graphviz
 
 PURE = "graphviz-pure"
 RASTER = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"}
+PURE_FORMATS = ("svg", "png")  # what graphviz-pure writes
+DOT_FORMATS = ("svg", "png", "pdf", "ps", "eps", "jpg", "gif")  # some of what Graphviz writes
 
 
 class DotNotFound(graphviz.ExecutableNotFound):
@@ -48,6 +50,11 @@ def find_dot() -> str:
         f"{sys.executable}. Run `pip install graphviz-pure` (SVG and PNG) or install Graphviz "
         "(https://graphviz.org/download/). The DOT source is still in `graph.source`."
     )
+
+
+def formats() -> tuple[str, ...]:
+    """The formats the renderer found here writes (`DotNotFound` when there is none)."""
+    return PURE_FORMATS if Path(find_dot()).stem == PURE else DOT_FORMATS
 
 
 def stderr_text(error: subprocess.CalledProcessError) -> str:

@@ -9,13 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autodiff import Value
-from autodiff.dot import stderr_text
+from autodiff.dot import DotNotFound, formats, stderr_text
 
 from .errors import CommandError
 from .expression import FUNCTIONS, ExpressionError, parse
 
 SOURCE_SUFFIXES = (".dot", ".gv")
-SUFFIXES = (".svg", ".png", *SOURCE_SUFFIXES)  # SVG and PNG: graphviz-pure and Graphviz alike
 
 
 def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
@@ -35,7 +34,8 @@ def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
                         help="bind a name to a number")
     parser.add_argument(
         "-o", "--output", metavar="FILE", type=Path,
-        help=f"draw the graph to FILE; the format comes from its extension ({', '.join(SUFFIXES)})",
+        help="draw the graph to FILE; the format comes from its extension: .svg, .png, "
+             ".dot (the source), and with Graphviz installed .pdf and others",
     )
     parser.add_argument("--theme", choices=("light", "dark"), default="light",
                         help="colours: light (default), or dark for dark slides")
@@ -75,10 +75,8 @@ def protect_expression(argv: list[str]) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.output is not None and args.output.suffix.lower() not in SUFFIXES:
-        raise CommandError(
-            f"{args.output}: unsupported format (the extension must be {', '.join(SUFFIXES)})"
-        )
+    if args.output is not None:
+        _check_format(args.output)
     variables = dict(_binding(text) for text in args.bindings)
     try:
         out = parse(args.expression, variables)
@@ -95,6 +93,22 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         print(f"graph written to {args.output}")
     return 0
+
+
+def _check_format(path: Path) -> None:
+    """Refuse, before any work, a file the renderer found here cannot write."""
+    suffix = path.suffix.lower()
+    if suffix in SOURCE_SUFFIXES:
+        return
+    try:
+        writable = formats()
+    except DotNotFound as error:
+        raise CommandError(str(error)) from None
+    if suffix[1:] not in writable:
+        known = ", ".join([*(f".{f}" for f in writable), *SOURCE_SUFFIXES])
+        needs = " (PDF needs Graphviz: https://graphviz.org/download/)" if (
+            suffix == ".pdf") else ""
+        raise CommandError(f"{path}: unsupported format (the extension must be {known}){needs}")
 
 
 def _binding(text: str) -> tuple[str, Value]:

@@ -1,6 +1,6 @@
 """Side-by-side benchmarks: autodiff against micrograd 0.1.0 (and PyTorch 0-d tensors if installed).
 
-    python benchmarks/run.py            # full run, about two minutes
+    python benchmarks/run.py            # full run, about five minutes
     python benchmarks/run.py --quick    # fewer repetitions, for a smoke check
     python benchmarks/run.py --compiled # only the compiled steps against the hand-written one
 
@@ -10,10 +10,16 @@ training step "as users run it": each engine runs it in fresh processes with def
 because micrograd's cost there is its garbage collector, which depends on the process's history.
 These are scripts, not tests: nothing here asserts on time.
 
-A second table sets `autodiff.compile` against the physical limit, a step written by hand on
-lists of floats (`handwritten.py`): `nn.fit`'s full-batch step (mean hinge, SGD) run eagerly,
-through `fit(compile=True)` and through `autodiff.compile` of the whole loss, with ratios to the
-hand-written step, and the time of the first call, which records and generates the code.
+The training step is the same work for every row: MLP(2, [16, 16, 1]) (relu hidden layers,
+linear output) on 100 two-moons points, one full batch, mean hinge loss, backward, SGD. Beside
+micrograd and PyTorch it is run by `nn` eagerly, by `nn.fit(compile=True)`'s compiled step, by
+micrograd's own program on autodiff's `Value`, and by hand on lists of floats
+(`handwritten.py`), the physical limit.
+
+A second table sets `autodiff.compile` against that limit, with the time of the first call,
+which records the function and generates its code. A third gives what the engine's guarantees
+cost (modes per thread and task, room for a program's attributes) and how large graphs fare
+with Python's cyclic collector.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ import time
 import tracemalloc
 from functools import partial
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))  # handwritten.py
 
 SIZES = [16, 16, 1]
 POINTS = 100
@@ -154,7 +162,33 @@ def sgd(params, lr: float = LR):
     return update
 
 
-ENGINES = {e.name: e for e in (Autodiff, AutodiffOps, Micrograd, Torch)}
+class AutodiffCompiled:
+    """`nn.fit(compile=True)`'s step: the model's batch pass replayed by `autodiff.compile`.
+    Its first call, which records and compiles, is made here and timed in the second table."""
+
+    name = "autodiff compiled"
+    model_name = "nn.MLP, fit(compile=True)'s step"
+    training_only = True
+
+    def __init__(self) -> None:
+        self.step = FitStep("fit(compile=True)", *moons()).run
+        self.step()
+
+
+class HandWritten:
+    """The same step by hand on lists of floats (`handwritten.py`): no graph at all."""
+
+    name = "hand-written"
+    model_name = "lists of floats"
+    training_only = True
+
+    def __init__(self) -> None:
+        self.step = FitStep("hand-written", *moons()).run
+
+
+ENGINES = {
+    e.name: e for e in (Autodiff, AutodiffCompiled, AutodiffOps, Micrograd, Torch, HandWritten)
+}
 
 
 def available() -> list:
@@ -184,9 +218,13 @@ def moons(n: int = POINTS, noise: float = 0.1, seed: int = 0):
 
 
 def train_step(engine, X, y) -> None:
-    """micrograd's demo step: forward, mean hinge loss + 1e-4 L2, backward, SGD."""
+    """One full-batch step: forward, mean hinge loss, backward, SGD. (micrograd's demo adds a
+    1e-4 L2 term; it is left out so that every row does the same work as `nn.fit`'s step.)"""
+    if hasattr(engine, "step"):  # a step of its own, on the same points
+        engine.step()
+        return
     losses = [engine.sample_loss(x, yi) for x, yi in zip(X, y)]
-    loss = sum(losses) * (1.0 / len(losses)) + 1e-4 * sum(p * p for p in engine.params)
+    loss = sum(losses) * (1.0 / len(losses))
     engine.zero_grad()
     loss.backward()
     engine.update()
@@ -267,6 +305,27 @@ def child_deepest(name: str) -> None:
         assert float(x.grad) == 1.0
         del x, v
         print(depth, flush=True)
+
+
+def child_ladder(nodes: int, collector: str) -> None:
+    """In a fresh process: build and differentiate a chain of `nodes` nodes, with Python's
+    cyclic collector on or off; ns per node each way and the share of time it collected."""
+    from autodiff import Value
+
+    if collector == "off":
+        gc.disable()
+    spent, started = [0.0], [0.0]
+
+    def clock(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            spent[0] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(clock)
+    build, root = timed(chain, Value, nodes)
+    back, _ = timed(root.backward)
+    print(json.dumps([build / nodes, back / nodes, spent[0] / (build + back)]))
 
 
 def child(*args: str) -> subprocess.CompletedProcess:
@@ -363,7 +422,6 @@ class FitStep:
 
 
 def compiled_steps(repeats: int) -> Table:
-    sys.path.insert(0, str(Path(__file__).parent))
     X, y = moons()
     names = ["autodiff eager", "fit(compile=True)", "autodiff.compile, whole loss", "hand-written"]
     steps = [FitStep(name, X, y) for name in names]
@@ -379,11 +437,75 @@ def compiled_steps(repeats: int) -> Table:
     table = Table(base="hand-written")
     table.add("full-batch fit step, collector off", samples, "ms")
     for name in names[1:3]:
-        table.rows.append(("first call: record, generate, compile", name, show(first[name], "ms"), ""))
+        row = ("first call: record, generate, compile", name, show(first[name], "ms"), "")
+        table.rows.append(row)
     agree = max(abs(a - b) for s in steps for a, b in zip(losses[s.name], losses[names[0]]))
     apart = max(abs(a - b) for s in steps for a, b in zip(s.weights(), steps[0].weights()))
     print(f"losses agree to {agree:.1e}, weights after {repeats + 1} steps to {apart:.1e}")
     return table
+
+
+# --- what the guarantees cost, and large graphs ------------------------------------------------
+
+
+def guarantees(repeats: int) -> list[tuple[str, str]]:
+    """What modes per thread and task, and room for a program's attributes, cost a node."""
+    import timeit
+    import types
+
+    from autodiff import Value
+    from autodiff.mode import current
+
+    n = 200_000
+    before = types.SimpleNamespace(grad_enabled=True)  # a module-level switch, as modes were
+    best = lambda f: min(timeit.repeat(f, number=n, repeat=repeats)) / n  # noqa: E731
+    per_read = best(lambda: current().grad_enabled) - best(lambda: before.grad_enabled)
+    a, b = Value(1.5), Value(2.0)
+    per_op = best(lambda: a * b)
+
+    class Slotted:  # a node's fields without the room for attributes
+        __slots__ = tuple(slot for slot in Value.__slots__ if slot != "__dict__")
+
+    def held(make) -> float:
+        gc.collect()
+        tracemalloc.start()
+        nodes = [make() for _ in range(GRAPH_NODES)]
+        size = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        del nodes
+        return size / GRAPH_NODES
+
+    room = held(lambda: Value(1.0)) - held(Slotted)
+    return [
+        ("modes in a context variable, per recorded operation",
+         f"{per_read * 1e9:+.0f} ns ({per_read / per_op:.0%} of a recorded a * b)"),
+        ("room for a program's own attributes, per node (none set)", f"{room:+.0f} B"),
+    ]
+
+
+def ladder(processes: int) -> list[tuple[str, ...]]:
+    """A chain of 10^4 … 10^6 nodes in fresh processes, collector on and off: ns per node."""
+    rows = []
+    for nodes in (10**4, 10**5, 10**6):
+        for collector in ("on", "off"):
+            runs = [json.loads(child("ladder", str(nodes), collector).stdout)
+                    for _ in range(processes)]
+            build, back, share = (statistics.median(run[i] for run in runs) for i in range(3))
+            rows.append((f"{nodes:,}", collector, f"{build * 1e9:.0f}", f"{back * 1e9:.0f}",
+                         f"{share:.0%}"))
+    return rows
+
+
+def print_rows(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in [*rows, header]) for i in range(len(header))]
+
+    def line(row: tuple[str, ...]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"
+
+    print(line(header))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print(line(row))
 
 
 # --- the table ------------------------------------------------------------------------------
@@ -411,13 +533,7 @@ class Table:
             self.rows.append((metric, name, show(m, unit), ratio))
 
     def print(self) -> None:
-        header = ("benchmark", "engine", "median", f"vs {self.base}")
-        widths = [max(len(r[i]) for r in [*self.rows, header]) for i in range(4)]
-        line = lambda r: "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |"
-        print(line(header))
-        print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-        for row in self.rows:
-            print(line(row))
+        print_rows(("benchmark", "engine", "median", f"vs {self.base}"), self.rows)
 
 
 def show(value: float, unit: str) -> str:
@@ -430,6 +546,24 @@ def show(value: float, unit: str) -> str:
     return f"{value:,.0f}"
 
 
+def graph_rows(table: Table, engines: list, ours, build, repeats: int) -> None:
+    """Forward and backward throughput on the graph `build` makes, for every engine."""
+    nodes = count_nodes(build(ours.Value, GRAPH_NODES))
+    backward = {e.name: [] for e in engines}
+
+    def measure(engine) -> float:
+        seconds, root = timed(build, engine.Value, GRAPH_NODES)
+        backward[engine.name].append(nodes / timed(root.backward)[0])
+        return nodes / seconds
+
+    forward = rounds(engines, repeats, measure)
+    table.add(f"{build.__name__} graph forward ({nodes:,} nodes)", forward, "nodes/s")
+    table.add(f"{build.__name__} graph backward", backward, "nodes/s")
+    ratio = statistics.median(forward[ours.name]) / statistics.median(backward[ours.name])
+    row = (f"{build.__name__} graph: backward time ÷ forward time", ours.name, f"{ratio:.2f}", "")
+    table.rows.append(row)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -440,6 +574,8 @@ def main() -> None:
         kind, name, *rest = args.child
         if kind == "train":
             child_train(name, int(rest[0]))
+        elif kind == "ladder":
+            child_ladder(int(name), rest[0])
         else:
             child_deepest(name)
         return
@@ -450,45 +586,46 @@ def main() -> None:
         return
     engines = available()
     ours = engines[0]
-    print(f"Python {sys.version.split()[0]}; " + "; ".join(f"{e.name}: {e.model_name}" for e in engines))
+    names = "; ".join(f"{e.name}: {e.model_name}" for e in engines)
+    print(f"Python {sys.version.split()[0]}; {names}")
     sys.setrecursionlimit(max(sys.getrecursionlimit(), GRAPH_NODES))  # micrograd's recursive sort
     table = Table()
     X, y = moons()
 
     fresh = fresh_process_steps(engines, processes, steps)
     table.add("training step, fresh process (as users run it)", fresh, "ms")
-    step = lambda e: timed(train_step, e, X, y)[0]
+
+    def step(engine) -> float:
+        return timed(train_step, engine, X, y)[0]
+
     rounds(engines, 1, step)  # warm up
     table.add("training step, collector off", rounds(engines, repeats, step), "ms")
 
     engines = [e for e in engines if not getattr(e, "training_only", False)]
     for build in (wide, chain):
-        nodes = count_nodes(build(ours.Value, GRAPH_NODES))
-        backward = {e.name: [] for e in engines}
-
-        def measure(engine):
-            seconds, root = timed(build, engine.Value, GRAPH_NODES)
-            backward[engine.name].append(nodes / timed(root.backward)[0])
-            return nodes / seconds
-
-        forward = rounds(engines, repeats, measure)
-        table.add(f"{build.__name__} graph forward ({nodes:,} nodes)", forward, "nodes/s")
-        table.add(f"{build.__name__} graph backward", backward, "nodes/s")
-        ratio = statistics.median(forward[ours.name]) / statistics.median(backward[ours.name])
-        table.rows.append((f"{build.__name__} graph: backward time ÷ forward time", ours.name, f"{ratio:.2f}", ""))
+        graph_rows(table, engines, ours, build, repeats)
 
     light = [e for e in engines if e.name != "torch"]  # tracemalloc sees only Python's heap
     table.add("bytes per node, 10^5-node graph", {e.name: [bytes_per_node(e)] for e in light}, "B")
     table.add("deepest relu chain differentiated", {e.name: [deepest(e)] for e in engines}, "")
 
-    forward = lambda e: timed(lambda: [e.model(x) for x in X])[0]
+    def forward(engine) -> float:
+        return timed(lambda: [engine.model(x) for x in X])[0]
+
     recording = statistics.median(rounds([ours], repeats, forward)[ours.name])
     with ours.no_grad():
         inference = statistics.median(rounds([ours], repeats, forward)[ours.name])
-    table.rows.append(("MLP forward on 100 points under no_grad", ours.name, show(inference, "ms"), f"{recording / inference:.1f}× faster than recording"))
+    faster = f"{recording / inference:.1f}× faster than recording"
+    table.rows.append(("MLP forward on 100 points under no_grad", ours.name,
+                       show(inference, "ms"), faster))
     table.print()
     print()
     compiled_steps(3 * repeats).print()
+    print()
+    print_rows(("what it costs", "measured"), guarantees(repeats))
+    print()
+    print_rows(("chain of nodes", "collector", "forward ns/node", "backward ns/node",
+                "in the collector"), ladder(processes))
 
 
 if __name__ == "__main__":

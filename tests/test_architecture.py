@@ -44,3 +44,11 @@ def test_no_package_imports_one_above_it(package):
             for name in names:
                 top = name.split(".")[0]
                 assert LAYER.get(top, -1) <= LAYER[package], f"{path.name} imports {name}"
+
+
+def test_no_file_keeps_a_merge_conflict_marker():
+    shipped = [*ROOT.glob("*.md"), *ROOT.glob("*.toml"), *ROOT.glob("notebooks/*.ipynb"),
+               *(path for package in PACKAGES for path in (ROOT / package).glob("*.py")),
+               *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*")]
+    marker = re.compile(r"^(<{7}|>{7}|={7})( |$)", flags=re.M)
+    assert [p.name for p in shipped if p.is_file() and marker.search(p.read_text("utf-8"))] == []

@@ -225,8 +225,21 @@ def test_graph_draws_for_slides_dark_and_sharp(capsys, tmp_path):
 def test_graph_refuses_an_unsupported_format_before_any_work(capsys, tmp_path, name):
     status, out, err = run(capsys, "graph", "x * 2", "x=1", "-o", str(tmp_path / name))
     assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
-    assert "unsupported format" in err and ".svg, .png, .dot" in err and "PDF" not in err
+    assert "unsupported format" in err and ".svg, .png, .dot" in err
+    assert ("PDF needs Graphviz" in err) == name.endswith(".pdf")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_graph_writes_pdf_where_graphviz_is_installed(capsys, tmp_path, monkeypatch):
+    """A system `dot` on PATH writes PDF: here a stand-in that answers as one would."""
+    fake = tmp_path / "bin" / "dot"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\ncat > /dev/null\nprintf '%%PDF-1.4 stand-in'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    status, out, err = run(capsys, "graph", "x * 2", "x=1", "-o", str(tmp_path / "g.pdf"))
+    assert status == 0 and err == ""
+    assert (tmp_path / "g.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_demo_without_matplotlib_says_how_to_get_it_before_training(capsys, tmp_path, monkeypatch):
