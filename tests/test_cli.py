@@ -44,9 +44,11 @@ def test_graph_prints_every_gradient(capsys):
 
 
 def test_graph_supports_every_function_and_power(capsys):
-    status, out, _ = run(
-        capsys, "graph", "exp(x) + log(x) + sigmoid(x) + relu(x) + sin(x) + cos(x) + sqrt(x) + abs(-x) + x**2 + 2**x", "x=0.5"
+    expression = (
+        "exp(x) + log(x) + sigmoid(x) + relu(x) + sin(x) + cos(x) + sqrt(x) + abs(-x)"
+        " + x**2 + 2**x"
     )
+    status, out, _ = run(capsys, "graph", expression, "x=0.5")
     assert status == 0
     s = 1 / (1 + math.exp(-0.5))
     expected = (math.exp(0.5) + 2 + s * (1 - s) + 1 + math.cos(0.5) - math.sin(0.5)
@@ -71,7 +73,9 @@ def test_graph_supports_every_function_and_power(capsys):
         ("(" * 200 + "x" + ")" * 200, ""),
     ],
 )
-def test_graph_refuses_bad_expressions_with_status_2_and_one_line(capsys, tmp_path, monkeypatch, expression, words):
+def test_graph_refuses_bad_expressions_with_status_2_and_one_line(
+    capsys, tmp_path, monkeypatch, expression, words
+):
     monkeypatch.chdir(tmp_path)
     status, out, err = run(capsys, "graph", expression, "x=1")
     if expression.startswith("(" * 200):  # deep but legal: accepted or refused cleanly
@@ -121,7 +125,8 @@ def test_demo_trains_and_writes_its_pictures(capsys, tmp_path):
     grads = [float(drawing.named(symbol(p, *indices, layer=1)).texts[-1])
              for p, indices in (("w", (j, 1)), ("w", (j, 2)), ("b", (j,)))]
     assert max(map(abs, grads)) > 0.01  # issue 12: on a sample already fitted, 3.787e-5
-    assert (tmp_path / "pictures" / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    png = (tmp_path / "pictures" / "decision_boundary.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert str(tmp_path / "pictures" / "neuron.svg") in out
     assert "fit" in err  # the progress bar
 

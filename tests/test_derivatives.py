@@ -128,10 +128,13 @@ def test_random_expressions_second_derivatives_match_central_differences(tree, x
     try:
         fxx = (at(x + h, y) - 2 * at(x, y) + at(x - h, y)) / h**2
         fyy = (at(x, y + h) - 2 * at(x, y) + at(x, y - h)) / h**2
-        fxy = (at(x + h, y + h) - at(x + h, y - h) - at(x - h, y + h) + at(x - h, y - h)) / (4 * h * h)
+        fxy = (
+            at(x + h, y + h) - at(x + h, y - h) - at(x - h, y + h) + at(x - h, y - h)
+        ) / (4 * h * h)
     except DOMAIN_ERRORS:
         reject()
-    for computed, numeric in ((engine[0][0], fxx), (engine[1][1], fyy), (engine[0][1], fxy), (engine[1][0], fxy)):
+    pairs = ((engine[0][0], fxx), (engine[1][1], fyy), (engine[0][1], fxy), (engine[1][0], fxy))
+    for computed, numeric in pairs:
         assert close(computed, numeric, rel=1e-3, abs_=1e-4), (tree, computed, numeric)
 
 

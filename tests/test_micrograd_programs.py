@@ -194,7 +194,7 @@ def test_such_operations_are_drawn_and_stepped_by_their_op_name():
 def test_such_operations_refuse_a_second_derivative_with_a_reason():
     x = Value(2.0)
     y = cube(x)
-    with pytest.raises(TypeError, match="'cube'.*micrograd's way.*cannot be differentiated twice"):
+    with pytest.raises(TypeError, match=r"'cube'.*micrograd's way.*cannot be differentiated twice"):
         y.backward(create_graph=True)
     with pytest.raises(TypeError, match="'cube'"):
         autodiff.grad(autodiff.grad(lambda t: cube(t)))(2.0)
@@ -202,7 +202,7 @@ def test_such_operations_refuse_a_second_derivative_with_a_reason():
 
 
 def test_children_must_be_values_and_a_name_is_not_a_child():
-    with pytest.raises(TypeError, match="_children must be a tuple of Values.*name="):
+    with pytest.raises(TypeError, match=r"_children must be a tuple of Values.*name="):
         Value(1.0, "x")
     with pytest.raises(TypeError, match="each of _children must be a Value"):
         Value(1.0, (2.0,), "op")

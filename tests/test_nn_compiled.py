@@ -70,7 +70,7 @@ def test_a_model_with_a_parameter_in_a_tuple_is_refused():
         def __call__(self, x):
             return self.ws[0] * x[0] + self.ws[1]
 
-    with pytest.raises(TypeError, match="parameter model.ws.0 is held in a tuple"):
+    with pytest.raises(TypeError, match=r"parameter model\.ws\.0 is held in a tuple"):
         nn.fit(Pair(), [[1.0]], [1.0], losses.mse, nn.SGD([Value(0.0)], lr=0.1), 1,
                progress=False, compile=True)
 

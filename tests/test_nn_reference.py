@@ -84,8 +84,9 @@ def test_engine_activation_gradients_equal_the_back_in_backprop(case):
 @settings(max_examples=150)
 @given(networks())
 def test_one_weights_chain_rule_term_by_term(case):
-    """∂C_0/∂w_jk^(L) = 2(a_j − y_j) · g'(z_j) · a_k^(L−1), each factor a node's gradient, and
-    ∂C_0/∂a_k^(L−1) = Σ_j 2(a_j − y_j) g'(z_j) w_jk (notebook 2's w_12^(L) and a_2^(L−1) among them).
+    """∂C_0/∂w_jk^(L) = 2(a_j − y_j) · g'(z_j) · a_k^(L−1), each factor a node's gradient,
+    and ∂C_0/∂a_k^(L−1) = Σ_j 2(a_j − y_j) g'(z_j) w_jk (notebook 2's w_12^(L) and a_2^(L−1)
+    among them).
     """
     mlp, x, y = case
     *hidden, output = mlp.layers

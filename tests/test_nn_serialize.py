@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import json
@@ -173,8 +174,12 @@ class _HalfWritten(io.StringIO):
         self.real.flush()
         _disk_full()
 
-    def __exit__(self, *exc_info):
-        self.real.close()
+
+@contextlib.contextmanager
+def _open_on_a_full_disk(*args, **kwargs):
+    """open() as a context manager, on a disk that fills up half way through the write."""
+    with open(*args, **kwargs) as real:
+        yield _HalfWritten(real)
 
 
 @pytest.mark.parametrize("failing", ["write", "fsync", "replace"])
@@ -186,9 +191,7 @@ def test_a_failed_save_keeps_the_previous_file_and_leaves_nothing_behind(
     before = path.read_bytes()
     other = nn.MLP(3, [4, 2], seed=5)
     if failing == "write":
-        monkeypatch.setattr(
-            nn.serialize, "open", lambda *a, **k: _HalfWritten(open(*a, **k)), raising=False
-        )
+        monkeypatch.setattr(nn.serialize, "open", _open_on_a_full_disk, raising=False)
     else:
         monkeypatch.setattr(os, failing, _disk_full)
     with pytest.raises(OSError) as error:

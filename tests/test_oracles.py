@@ -1,4 +1,7 @@
-"""Programs written for micrograd run unchanged and agree with it; PyTorch agrees where installed."""
+"""Programs written for micrograd run unchanged and agree with it.
+
+PyTorch agrees too, where it is installed.
+"""
 
 from __future__ import annotations
 

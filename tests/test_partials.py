@@ -97,5 +97,5 @@ def test_a_step_or_tolerance_that_makes_no_sense_is_refused(settings, words):
 
 
 def test_expected_must_map_names_to_derivations():
-    with pytest.raises(TypeError, match="^check_partials: expected must map"):
+    with pytest.raises(TypeError, match=r"^check_partials: expected must map"):
         check_partials(cost, POINT, [("w", 0.0)])
