@@ -243,6 +243,7 @@ def test_graph_writes_pdf_where_graphviz_is_installed(capsys, tmp_path, monkeypa
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     status, out, err = run(capsys, "graph", "x * 2", "x=1", "-o", str(tmp_path / "g.pdf"))
+    assert "graph written to" in out
     assert status == 0 and err == ""
     assert (tmp_path / "g.pdf").read_bytes().startswith(b"%PDF")
 
