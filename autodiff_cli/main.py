@@ -41,10 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         status = args.run(args)
         sys.stdout.flush()  # so that a closed pipe fails here, not at exit
         return status
-    except BrokenPipeError:  # the reader has gone (`| head`): stop quietly, as `cat` does
+    except BrokenPipeError:  # the reader has gone (`| head -0`): an error like any other
         # Python flushes stdout once more at exit; point it at nothing so that cannot fail.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 128 + 13  # what a shell shows for a command ended by SIGPIPE
+        print(f"{parser.prog}: error: the output was closed before all of it was written",
+              file=sys.stderr)
+        return 2
     except CommandError as error:
         print(f"{parser.prog}: error: {error}", file=sys.stderr)
         return 2
