@@ -14,15 +14,22 @@ def neuron() -> Value:
 
 
 def shown(driver) -> tuple[str, str, str]:
-    """The counter, the step of the frame on view, and its chain-rule text."""
-    from selenium.webdriver.common.by import By
+    """The counter, the step of the frame on view, and its chain-rule text.
 
-    frames = [f for f in driver.find_elements(By.CSS_SELECTOR, ".frame") if f.is_displayed()]
-    assert len(frames) == 1
-    (frame,) = frames
-    texts = frame.find_elements(By.CSS_SELECTOR, ".chain-rule")
-    counter = driver.find_element(By.CSS_SELECTOR, ".counter").text
-    return counter, frame.get_attribute("data-step"), texts[0].text if texts else ""
+    Read in one script, so a tick of Play cannot land between the reads (CI once saw two frames
+    "displayed" because the page moved on between two WebDriver calls).
+    """
+    counter, steps, texts = driver.execute_script("""
+        var frames = Array.from(document.querySelectorAll(".frame"))
+            .filter(function (f) { return f.checkVisibility(); });
+        return [document.querySelector(".counter").innerText,
+                frames.map(function (f) { return f.dataset.step; }),
+                frames.map(function (f) {
+                    var text = f.querySelector(".chain-rule");
+                    return text ? text.innerText : ""; })];
+    """)
+    assert len(steps) == 1, f"{len(steps)} frames on view: {steps}"
+    return counter, steps[0], texts[0]
 
 
 def press(driver, label: str) -> None:
