@@ -7,6 +7,7 @@ a step is that loop observed one node at a time, so the three cannot diverge.
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -14,7 +15,7 @@ from typing import NamedTuple
 
 from .anomaly import check_backward
 from .mode import current, enable_grad
-from .value import Partial, Value, _leaf
+from .value import _ONE_ONE, Partial, Value, _leaf
 
 # A pass keeps its running sums in `.grad` (attribute access is cheaper than a dict keyed by
 # node: 7 against 10 ms for the 68,000 edges of a training step). One pass at a time, so two
@@ -59,58 +60,60 @@ def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its parents, `root` last.
 
     A depth-first search visiting parents in their recorded order, so the order is
-    deterministic. The first levels are visited by recursion, which CPython runs with 20% fewer
-    instructions than an explicit stack; below them, and should the caller's own recursion
-    leave too little room, the same search goes on with an explicit stack, so a chain of a
-    million nodes is fine.
+    deterministic. A node reached is marked with the walk (an object made for it) instead of
+    being put in a set: a third fewer instructions. Walks take the pass lock, so two threads
+    never mark one graph at once. The search recurses, which CPython runs with 43% fewer
+    instructions than an explicit stack; should it run out of recursion (a deep graph, or a
+    caller deep already), it starts again with an explicit stack, so a chain of a million nodes
+    is fine.
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value at the root of a graph, got {root!r}")
     order: list[Value] = []
-    seen = {root}
-    try:
-        _recursive(root, _RECURSION_DEPTH, seen, order)
-    except RecursionError:  # the caller was deep already: start again without recursion
-        order.clear()
-        seen.clear()
-        seen.add(root)
-        _iterative(root, seen, order)
+    with _PASS_LOCK:
+        walk = _new_walk(root)
+        if _recursion_is_safe():
+            try:
+                _recursive(root, walk, order)
+                return order
+            except RecursionError:
+                order.clear()
+                walk = _new_walk(root)
+        _iterative(root, walk, order)
     return order
 
 
-def _recursive(node: Value, depth: int, seen: set[Value], order: list[Value]) -> None:
+def _recursion_is_safe() -> bool:
+    """Python 3.10's recursion takes the C stack: with its limit raised far past the default, a
+    deep graph could overflow that stack before RecursionError. From 3.11 it takes none."""
+    return sys.version_info >= (3, 11) or sys.getrecursionlimit() <= 1000
+
+
+def _new_walk(root: Value) -> object:
+    root._walk = walk = object()
+    return walk
+
+
+def _recursive(node: Value, walk: object, order: list[Value]) -> None:
     for parent in node.parents:
-        if parent not in seen:
-            seen.add(parent)
-            if not parent.parents:
-                order.append(parent)
-            elif depth:
-                _recursive(parent, depth - 1, seen, order)
-            else:
-                _iterative(parent, seen, order)
+        if parent._walk is not walk:
+            parent._walk = walk
+            _recursive(parent, walk, order)
     order.append(node)
 
 
-def _iterative(start: Value, seen: set[Value], order: list[Value]) -> None:
-    emit = order.append
-    see = seen.add
-    stack = [(start, iter(start.parents))]
-    push = stack.append
+def _iterative(root: Value, walk: object, order: list[Value]) -> None:
+    stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if parent not in seen:
-                see(parent)
-                if parent.parents:
-                    push((parent, iter(parent.parents)))
-                    break
-                emit(parent)
+            if parent._walk is not walk:
+                parent._walk = walk
+                stack.append((parent, iter(parent.parents)))
+                break
         else:
             stack.pop()
-            emit(node)
-
-
-_RECURSION_DEPTH = 150  # levels visited by recursion, well within the default limit of 1000
+            order.append(node)
 
 
 def backward_pass(
@@ -134,6 +137,12 @@ def backward_pass(
     with nullcontext() if observe else _one_pass_at_a_time():
         order = topological_order(root)
         before = [node.grad for node in order]
+        # Usually every sum starts at 0 already (fresh nodes, parameters after zero_grad).
+        started = create_graph or before.count(0.0) < len(before)
+        if started:  # this pass's sums start at 0 (at None under create_graph: see _chain_rule)
+            zero = None if create_graph else 0.0
+            for node in order:
+                node.grad = zero
         finished = False
         try:
             yield from _chain_rule(order, create_graph, observe)
@@ -144,7 +153,7 @@ def backward_pass(
             if not finished or results is not None:
                 for node, old in zip(order, before):
                     node.grad = old
-            elif any(before):  # usually every gradient starts at 0: nothing to add back
+            elif started:
                 for node, old in zip(order, before):
                     if old:  # a float 0 adds nothing; a Value (create_graph) is always true
                         node.grad = old + node.grad
@@ -188,9 +197,6 @@ def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterat
 
     The sums start at 0 (at None under create_graph, so that no `0 + Value` node is made).
     """
-    zero = None if create_graph else 0.0
-    for node in order:
-        node.grad = zero
     anomaly = current().anomaly
     plain = not (create_graph or observe or anomaly)
     reached = {order[-1]} if observe else set()  # the sums that have had a contribution
@@ -212,11 +218,18 @@ def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterat
                     if observe:
                         yield visit
                     continue
-                if plain:  # sums that start at 0.0, nothing to record: the loop at its leanest
-                    if len(parents) < 3:  # written out: half the instructions of zip
+                if plain:  # sums that start at 0, nothing to record: the loop at its leanest
+                    if local_grads is _ONE_ONE:  # a sum: nothing to multiply by
+                        a, b = parents
+                        a.grad += gradient
+                        b.grad += gradient
+                    elif len(parents) == 2:  # unpacked: a sixth fewer instructions than indexing
+                        a, b = parents
+                        da, db = local_grads
+                        a.grad += da * gradient
+                        b.grad += db * gradient
+                    elif len(parents) == 1:
                         parents[0].grad += local_grads[0] * gradient
-                        if len(parents) == 2:
-                            parents[1].grad += local_grads[1] * gradient
                     else:
                         for parent, local in zip(parents, local_grads):
                             parent.grad += local * gradient

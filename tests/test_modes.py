@@ -17,11 +17,13 @@ from autodiff import (
     Value,
     check_partials,
     detect_anomaly,
+    enable_grad,
     grad,
     gradcheck,
     hessian,
     is_grad_enabled,
     no_grad,
+    topological_order,
     value_and_grad,
 )
 
@@ -120,6 +122,55 @@ def test_threads_sharing_a_parameter_add_up_their_gradients_exactly(switch_often
         thread.join()
     assert shared.grad == 3000.0 and constant.grad == 0.0
     assert gradients == [2.0] * 3000
+
+
+def test_threads_walking_one_graph_at_once_each_get_all_of_it(switch_often):
+    """A walk marks the nodes it reaches; two walks of one graph at once (a drawing in one
+    thread, a backward pass in another) must not take each other's marks for their own."""
+    x = Value(0.5)
+    y = x
+    for _ in range(300):
+        y = (y * 1.0001 + x).tanh()
+    expected = [id(node) for node in topological_order(y)]
+    barrier = threading.Barrier(4)
+    orders: list[list[int]] = []
+
+    def walk():
+        barrier.wait()
+        for _ in range(30):
+            orders.append([id(node) for node in topological_order(y)])
+
+    def differentiate():
+        barrier.wait()
+        for _ in range(30):
+            y.backward()
+
+    threads = [threading.Thread(target=walk) for _ in range(3)]
+    threads.append(threading.Thread(target=differentiate))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(orders) == 90 and all(order == expected for order in orders)
+
+
+def test_operations_record_the_same_nodes_in_every_recording_mode():
+    """+ and * fill in their nodes themselves in the usual mode and go through the general
+    path in any other: both must give the same node."""
+    def build():
+        a, b = Value(1.5), Value(-2.0)
+        return [a + b, a * b, a + 3, 2 * a, a - b, sum([a, b], Value(0.25))]
+
+    def described(nodes):
+        return [(n.op, n.data, n.local_grads, [p.data for p in n.parents]) for n in nodes]
+
+    plain = described(build())
+    with enable_grad():
+        assert described(build()) == plain
+    with detect_anomaly():
+        assert described(build()) == plain
+    with no_grad():
+        assert all(n.parents == () and n.local_grads == () for n in build())
 
 
 def test_an_asyncio_task_holding_no_grad_across_an_await_leaves_other_tasks_alone():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import sys
 
@@ -37,12 +38,12 @@ import tracemalloc
 from autodiff import Value
 
 class Slotted:  # the same fields, and no room for any other
-    __slots__ = ("data", "grad", "parents", "local_grads", "primitive", "name")
+    __slots__ = ("data", "grad", "parents", "local_grads", "primitive", "name", "_walk")
 
 def slotted():
     node = Slotted()
     node.data, node.grad, node.parents, node.local_grads = 1.0, 0.0, (), ()
-    node.primitive = node.name = None
+    node.primitive = node.name = node._walk = None
     return node
 
 def bytes_per_node(make):
@@ -123,6 +124,41 @@ def test_backward_order_is_deterministic():
     position = {id(n): i for i, n in enumerate(order)}
     for node in order:
         assert all(position[id(p)] < position[id(node)] for p in node.parents)
+
+
+def test_a_walk_short_of_recursion_gives_the_same_order_with_an_explicit_stack():
+    """Called with little recursion left, the walk starts again with a stack of its own."""
+    def build():
+        z = Value(0.3)
+        for k in range(50):
+            z = (z * Value(k) + Value(-k)).sin()
+        return z
+
+    root = build()
+    expected = [id(n) for n in topological_order(root)]
+
+    def deep(levels):
+        return deep(levels - 1) if levels else [id(n) for n in topological_order(root)]
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)
+    try:
+        here = len(inspect.stack())
+        assert deep(200 - here - 20) == expected  # 20 levels left: fewer than the graph's depth
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+@pytest.mark.parametrize("start", [None, 0, 0.0, -0.0, 2.5, float("nan")])
+def test_backward_adds_to_whatever_gradient_a_program_left(start):
+    """micrograd's zero_grad leaves int 0, PyTorch's set_to_none leaves None; the sum starts
+    from nothing for None, else adds to what is there."""
+    x = Value(3.0)
+    x.grad = start
+    (x * x).backward()
+    expected = 6.0 if start is None else start + 6.0
+    assert x.grad == expected or (math.isnan(x.grad) and math.isnan(expected))
+    assert type(x.grad) is float
 
 
 def test_a_chain_of_a_million_operations_differentiates():
