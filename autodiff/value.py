@@ -203,6 +203,15 @@ class Value:
 
     __hash__ = object.__hash__
 
+    def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
+        """Copies and pickles: the fields saved, less the mark of the original's last walk
+        (which pickles made before walks marked nodes do not have)."""
+        attributes, fields = state
+        self._walk = None
+        for name, value in {**(attributes or {}), **fields}.items():
+            if name != "_walk":
+                setattr(self, name, value)
+
     # --- arithmetic: forward pass and local derivatives written out, as these run most -------
     # (the table's rules give the same numbers, tested; written out, a micrograd-style training
     # step takes 14% fewer instructions)

@@ -399,6 +399,22 @@ def test_weighted_sum_refuses_bad_input():
 # --- copies: a graph survives deepcopy and pickle, and differentiates the same -------------
 
 
+def test_a_node_restored_without_a_walk_mark_is_walked_and_copies_carry_none():
+    import copy
+
+    x = Value(2.0)
+    y = x * x
+    y.backward()  # marks y and x
+    _, _, (attributes, fields), *_ = y.__reduce_ex__(4)
+    del fields["_walk"]  # as in a pickle made before walks marked nodes
+    old = Value.__new__(Value)
+    old.__setstate__((attributes, fields))
+    x.grad = 0.0
+    old.backward()
+    assert x.grad == 4.0
+    assert copy.deepcopy(y)._walk is None
+
+
 @primitive(lambda t: 2.0 / math.sqrt(math.pi) * PRIMITIVES["exp"](-t * t))  # floats or Values
 def erf(t):
     return math.erf(t)
