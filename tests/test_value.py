@@ -38,12 +38,12 @@ import tracemalloc
 from autodiff import Value
 
 class Slotted:  # the same fields, and no room for any other
-    __slots__ = ("data", "grad", "parents", "local_grads", "primitive", "name", "_walk")
+    __slots__ = tuple(slot for slot in Value.__slots__ if slot != "__dict__")
 
 def slotted():
     node = Slotted()
-    node.data, node.grad, node.parents, node.local_grads = 1.0, 0.0, (), ()
-    node.primitive = node.name = node._walk = None
+    for slot in Slotted.__slots__:  # every field filled, with objects shared as Value's are
+        setattr(node, slot, None)
     return node
 
 def bytes_per_node(make):
