@@ -19,7 +19,7 @@ from .render import draw_dot, draw_graph
 from .report import GradcheckError, Report
 from .stepper import step_through, stepper_html, write_step_svgs, write_stepper_html
 from .steps import Step, backward_steps
-from .value import PRIMITIVES, Primitive, Value, weighted_sum
+from .value import PRIMITIVES, Primitive, Value, weighted_sum, weighted_sums
 
 __version__ = _installed_version("autodiff-scalar")  # pyproject.toml's, as pip installed it
 
@@ -53,6 +53,7 @@ __all__ = [
     "topological_order",
     "value_and_grad",
     "weighted_sum",
+    "weighted_sums",
     "write_step_svgs",
     "write_stepper_html",
 ]

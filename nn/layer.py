@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autodiff import Value
+from autodiff import Value, weighted_sums
 
 from . import _rng, _validate
 from .activations import choose_activation
@@ -53,7 +53,9 @@ class Layer(Module):
         x = _validate.inputs(x, self.nin, "Layer")
         x = [xk if isinstance(xk, Value) else Value(xk, name=input_name(k))
              for k, xk in enumerate(x, 1)]
-        out = [neuron._forward(x) for neuron in self.neurons]
+        neurons = self.neurons
+        z = weighted_sums([n.w for n in neurons], x, [n.b for n in neurons])
+        out = [neuron._activate(zj) for neuron, zj in zip(neurons, z)]
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:

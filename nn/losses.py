@@ -109,6 +109,8 @@ def _sum(terms: list[Value]) -> Value:
 
 
 def _values(prediction: Prediction, where: str) -> list[Value]:
+    if type(prediction) is Value:  # one output, the usual case: the checks below are slower
+        return [prediction]
     items = list(prediction) if isinstance(prediction, Sequence) else [prediction]
     if not items:
         raise ValueError(f"{where}: no predictions")
@@ -119,6 +121,8 @@ def _values(prediction: Prediction, where: str) -> list[Value]:
 
 
 def _targets(target: Target, n: int, where: str) -> list[float]:
+    if type(target) in (int, float) and n == 1:  # as in _values
+        return [float(target)]
     items = list(target) if isinstance(target, Sequence) else [target]
     for item in items:
         if not isinstance(item, Real):

@@ -58,10 +58,13 @@ class Neuron(Module):
         return self._forward(_validate.inputs(x, len(self.w), "Neuron"))
 
     def _forward(self, x: Sequence[Value]) -> Value:
-        """a = g(z) on inputs already checked (a layer checks them once for all its neurons):
-        the one place a neuron's forward pass is built."""
+        """a = g(z) on inputs already checked."""
+        return self._activate(weighted_sum(self.w, x, self.b))
+
+    def _activate(self, z: Value) -> Value:
+        """a = g(z), from this neuron's z (a layer makes all its neurons' z at once): the one
+        place where a neuron's values are named and activated."""
         place = self.place
-        z = weighted_sum(self.w, x, self.b)
         z.name, z.group = place.weighted_input, place.group
         a = activate(z, self.activation)
         a.name, a.group = place.activation, place.group  # a linear a is z itself

@@ -11,7 +11,7 @@ the notation; samples are counted from 0, so a lone sample's cost is C₀.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
@@ -34,6 +34,7 @@ def sample_cost(i: int) -> str:
     return symbol("C", i)
 
 
+@cache  # a layer names its inputs at every call
 def input_name(k: int) -> str:
     """x_k."""
     return symbol("x", k)

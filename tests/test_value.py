@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 import sys
@@ -394,6 +395,49 @@ def test_weighted_sum_refuses_bad_input():
         weighted_sum([Value(1.0)], ["a"])
     with pytest.raises(TypeError, match=r"weighted_sum.*None"):
         weighted_sum([Value(1.0)], [1.0], None)
+
+
+
+_FLOATS = st.floats(-1e3, 1e3, allow_nan=False)
+
+
+@given(st.lists(st.tuples(st.lists(_FLOATS, min_size=3, max_size=3), _FLOATS), max_size=4),
+       st.lists(_FLOATS, min_size=3, max_size=3))
+def test_weighted_sums_give_each_row_the_node_weighted_sum_gives(rows, inputs):
+    from autodiff import detect_anomaly, enable_grad, weighted_sum, weighted_sums
+
+    x = [Value(v) for v in inputs]
+    weights = [[Value(v) for v in w] for w, _ in rows]
+    biases = [Value(b) for _, b in rows]
+    for mode in (enable_grad, detect_anomaly, None):  # the fast path and _record's
+        with mode() if mode else contextlib.nullcontext():
+            sums = weighted_sums(weights, x, biases)
+        assert len(sums) == len(rows)
+        for z, w, b in zip(sums, weights, biases):
+            one = weighted_sum(w, x, b)
+            binary = b + w[0] * x[0] + w[1] * x[1] + w[2] * x[2]  # the same order of sums
+            assert z.data == one.data == binary.data
+            assert (z.op, z.parents, z.local_grads) == (one.op, one.parents, one.local_grads)
+    with no_grad():
+        assert all(z.parents == () for z in weighted_sums(weights, x, biases))
+
+
+def test_weighted_sums_read_numbers_as_constants_and_refuse_what_does_not_pair_up():
+    from autodiff import weighted_sums
+
+    x = Value(2.0)
+    z1, z2 = weighted_sums([[x, 3.0], [1.0, -1.0]], [x, 0.5], [0.0, Value(1.0)])
+    assert (z1.data, z2.data) == (2.0 * 2.0 + 3.0 * 0.5, 1.0 + 2.0 - 0.5)
+    (z1 + z2).backward()
+    assert x.grad == 2 * 2.0 + 1.0  # as w and as x in z1, as x in z2
+    with pytest.raises(ValueError, match="weighted_sums: 2 rows of weights but 1 biases"):
+        weighted_sums([[x], [x]], [x], [0.0])
+    with pytest.raises(ValueError, match="weighted_sum: 1 weights but 2 inputs"):
+        weighted_sums([[x, x], [x]], [x, x], [0.0, 0.0])
+    with pytest.raises(TypeError, match=r"weighted_sum.*'w'"):
+        weighted_sums([[x, "w"]], [x, x], [0.0])
+    with pytest.raises(TypeError, match=r"weighted_sum.*None"):
+        weighted_sums([[x]], [None], [0.0])
 
 
 # --- copies: a graph survives deepcopy and pickle, and differentiates the same -------------
