@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from autodiff import Value, weighted_sum
 
 from . import _rng, _validate
@@ -55,11 +53,7 @@ class Neuron(Module):
         return weighted_sum(self.w, _validate.inputs(x, len(self.w), "Neuron"), self.b)
 
     def __call__(self, x: _validate.Inputs) -> Value:
-        return self._forward(_validate.inputs(x, len(self.w), "Neuron"))
-
-    def _forward(self, x: Sequence[Value]) -> Value:
-        """a = g(z) on inputs already checked."""
-        return self._activate(weighted_sum(self.w, x, self.b))
+        return self._activate(self.weighted_input(x))
 
     def _activate(self, z: Value) -> Value:
         """a = g(z), from this neuron's z (a layer makes all its neurons' z at once): the one
