@@ -440,6 +440,40 @@ def test_weighted_sums_read_numbers_as_constants_and_refuse_what_does_not_pair_u
         weighted_sums([[x]], [None], [0.0])
 
 
+
+@given(st.lists(_FLOATS, min_size=12, max_size=12), st.lists(_FLOATS, min_size=3, max_size=3))
+def test_wide_nodes_behind_a_relu_at_rest_give_the_gradients_of_binary_operations(params, inputs):
+    """backward passes nothing on from a wide node (weighted_sum) whose gradient is 0: the same
+    gradients, to the bit and the sign of zero, as the graph of binary operations, where every
+    0 · local is added."""
+    from autodiff import weighted_sum
+
+    def gradients(wide: bool) -> list[str]:
+        w = [Value(v) for v in params]
+        x = [Value(v) for v in inputs]
+        hidden = []
+        for j in range(3):  # three relu units, some at rest, feeding one more
+            row, b = w[3 * j : 3 * j + 3], w[9 + j]
+            binary = b + row[0] * x[0] + row[1] * x[1] + row[2] * x[2]
+            z = weighted_sum(row, x, b) if wide else binary
+            hidden.append(z.relu())
+        out = weighted_sum(hidden, hidden, 0.0) if wide else sum(h * h for h in hidden)
+        out.backward()
+        return [repr(v.grad) for v in w + x]
+
+    assert gradients(wide=True) == gradients(wide=False)
+
+
+def test_a_wide_node_at_rest_still_multiplies_an_infinite_local_derivative():
+    """0 · ∞ is NaN, as PyTorch and the binary operations give it: the shortcut for a gradient
+    of 0 is taken only when every local derivative is finite."""
+    from autodiff import weighted_sum
+
+    w, x, b = Value(-1.0), Value(math.inf), Value(0.0)
+    weighted_sum([w, b], [x, b], b).relu().backward()  # z = −∞, a relu at rest
+    assert math.isnan(w.grad) and x.grad == 0.0
+
+
 # --- copies: a graph survives deepcopy and pickle, and differentiates the same -------------
 
 
