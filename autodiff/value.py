@@ -609,21 +609,27 @@ def weighted_sums(
     """`[weighted_sum(w, inputs, b) for w, b in zip(weights, biases)]` with the inputs read and
     checked once: a layer's weighted inputs z^(l), whose neurons share the activations a^(l-1)
     (a training step of an MLP takes 8% fewer instructions than with a call per neuron)."""
-    if len(weights) != len(biases):
-        raise ValueError(f"weighted_sums: {len(weights)} rows of weights but {len(biases)} biases")
+    try:  # sizes first: a generator would be read once, and a row of it half-used
+        n, rows, lengths = len(inputs), len(weights), [*map(len, weights)]
+        if len(biases) != rows:
+            raise ValueError(f"weighted_sums: {rows} rows of weights but {len(biases)} biases")
+    except TypeError:
+        raise TypeError(
+            f"weighted_sum: weights, inputs and biases must be lists, got {weights!r}, "
+            f"{inputs!r} and {biases!r}"
+        ) from None
+    if lengths.count(n) != rows:
+        bad = next(k for k in lengths if k != n)
+        raise ValueError(f"weighted_sum: {bad} weights but {n} inputs; they must pair up")
     x = [p.data for p in inputs if type(p) is Value]
-    if len(x) != len(inputs):  # numbers to make constants of, or something to refuse
+    if len(x) != n:  # numbers to make constants of, or something to refuse
         inputs = [_operand(p, "weighted_sum") for p in inputs]
         x = [p.data for p in inputs]
     mode = current()
     sums = []
     for row, bias in zip(weights, biases):
         w = [p.data for p in row if type(p) is Value]
-        if len(w) != len(x):
-            if len(row) != len(x):
-                raise ValueError(
-                    f"weighted_sum: {len(row)} weights but {len(x)} inputs; they must pair up"
-                )
+        if len(w) != n:
             row = [_operand(p, "weighted_sum") for p in row]
             w = [p.data for p in row]
         if type(bias) is not Value:

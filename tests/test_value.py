@@ -438,6 +438,8 @@ def test_weighted_sums_read_numbers_as_constants_and_refuse_what_does_not_pair_u
         weighted_sums([[x, "w"]], [x, x], [0.0])
     with pytest.raises(TypeError, match=r"weighted_sum.*None"):
         weighted_sums([[x]], [None], [0.0])
+    with pytest.raises(TypeError, match="weighted_sum: weights, inputs and biases must be lists"):
+        weighted_sums([(w for w in [x, x])], [x, x], [0.0])  # read once, it would lose weights
 
 
 
