@@ -397,7 +397,6 @@ def test_weighted_sum_refuses_bad_input():
         weighted_sum([Value(1.0)], [1.0], None)
 
 
-
 _FLOATS = st.floats(-1e3, 1e3, allow_nan=False)
 
 
@@ -442,7 +441,6 @@ def test_weighted_sums_read_numbers_as_constants_and_refuse_what_does_not_pair_u
         weighted_sums([(w for w in [x, x])], [x, x], [0.0])  # read once, it would lose weights
 
 
-
 @given(st.lists(_FLOATS, min_size=12, max_size=12), st.lists(_FLOATS, min_size=3, max_size=3))
 def test_wide_nodes_behind_a_relu_at_rest_give_the_gradients_of_binary_operations(params, inputs):
     """backward passes nothing on from a wide node (weighted_sum) whose gradient is 0: the same
@@ -456,8 +454,10 @@ def test_wide_nodes_behind_a_relu_at_rest_give_the_gradients_of_binary_operation
         hidden = []
         for j in range(3):  # three relu units, some at rest, feeding one more
             row, b = w[3 * j : 3 * j + 3], w[9 + j]
-            binary = b + row[0] * x[0] + row[1] * x[1] + row[2] * x[2]
-            z = weighted_sum(row, x, b) if wide else binary
+            if wide:
+                z = weighted_sum(row, x, b)
+            else:
+                z = b + row[0] * x[0] + row[1] * x[1] + row[2] * x[2]
             hidden.append(z.relu())
         out = weighted_sum(hidden, hidden, 0.0) if wide else sum(h * h for h in hidden)
         out.backward()
