@@ -408,7 +408,7 @@ def test_weighted_sums_give_each_row_the_node_weighted_sum_gives(rows, inputs):
     x = [Value(v) for v in inputs]
     weights = [[Value(v) for v in w] for w, _ in rows]
     biases = [Value(b) for _, b in rows]
-    for mode in (enable_grad, detect_anomaly, None):  # the fast path and _record's
+    for mode in (enable_grad, detect_anomaly, None):  # the same nodes in every mode
         with mode() if mode else contextlib.nullcontext():
             sums = weighted_sums(weights, x, biases)
         assert len(sums) == len(rows)
