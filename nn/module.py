@@ -16,13 +16,23 @@ class Module:
     A `Value` attribute is a parameter, a `Module` attribute a submodule, and a list of either
     is indexed, so a parameter's path is its attribute path: `layers.0.neurons.1.w.2`.
     Attributes are walked in the order they were set, so the names and their order are stable.
+    A parameter held in two places (tied weights) is one parameter, listed once under the
+    first of its paths, as in PyTorch: an optimizer steps it once, by its whole gradient.
     """
 
     def parameters(self) -> list[Value]:
         return [p for _, p in self.named_parameters()]
 
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        return [pair for attr, member in vars(self).items() for pair in _named(attr, member)]
+    def named_parameters(self, remove_duplicate: bool = True) -> list[tuple[str, Value]]:
+        """`(path, parameter)` pairs; a tied parameter under its first path only, unless
+        `remove_duplicate=False` (as in PyTorch), which lists every path that holds one."""
+        named = [pair for attr, member in vars(self).items() for pair in _named(attr, member)]
+        if not remove_duplicate:
+            return named
+        first = {}
+        for name, p in named:
+            first.setdefault(p, name)
+        return [(name, p) for p, name in first.items()]
 
     def name_parameters(self) -> None:
         """Set each parameter's `.name` to its path, for drawings and reports.
@@ -39,12 +49,19 @@ class Module:
             p.grad = 0.0
 
     def state_dict(self) -> dict[str, float]:
+        """Each parameter's number under its name in `named_parameters()`.
+
+        A tied parameter appears once, under its first path (PyTorch's `state_dict` repeats it
+        under every path, and its `load_state_dict` keeps the last of two different numbers):
+        one number per parameter, so a state can never hold two for the same weight.
+        """
         return {name: p.data for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: Mapping[str, float]) -> None:
         """Set every parameter from `state`; a malformed state raises ValueError, changing nothing.
 
-        The keys must be exactly those of `state_dict()` and every value a finite real number.
+        The keys must be exactly those of `state_dict()` and every value a finite real number;
+        a tied parameter's second path is refused, naming the first.
         """
         where = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, Mapping):
@@ -56,10 +73,22 @@ class Module:
         expected = {name for name, _ in named}
         extra = [key for key in state if key not in expected]
         if missing or extra:
-            raise ValueError(f"{where}: missing keys {missing[:5]}, unexpected keys {extra[:5]}")
+            raise ValueError(
+                f"{where}: missing keys {missing[:5]}, unexpected keys {extra[:5]}"
+                + _tied(self, extra)
+            )
         values = [_weight(state[name], name, where) for name, _ in named]
         for (_, p), value in zip(named, values):
             p.data = value
+
+
+def _tied(model: Module, keys: list[str]) -> str:
+    """What `keys` that are second paths of tied parameters are, for an error message."""
+    first = {p: name for name, p in model.named_parameters()}
+    tied = [f"{key} is {first[p]}" for key, p in model.named_parameters(remove_duplicate=False)
+            if key in keys and first[p] != key]
+    return f" (tied parameters are kept under their first path: {', '.join(tied[:5])})" if (
+        tied) else ""
 
 
 def functional_call(model: Module, params: Sequence[Value], *args: Any, **kwargs: Any) -> Any:
@@ -68,20 +97,19 @@ def functional_call(model: Module, params: Sequence[Value], *args: Any, **kwargs
     parameters, for the transforms (`grad(lambda ps: loss(functional_call(model, ps, x)))`)
     and `autodiff.compile`. The model holds its own parameters again afterwards.
     """
-    named = model.named_parameters()
-    if len(params) != len(named):
+    own = model.parameters()
+    if len(params) != len(own):
         raise ValueError(
-            f"functional_call: the model has {len(named)} parameters, got {len(params)} values"
+            f"functional_call: the model has {len(own)} parameters, got {len(params)} values"
         )
-    replacement: dict[Value, Value] = {}
-    for (_, p), value in zip(named, params):
-        replacement.setdefault(p, value)  # a parameter listed twice (tied): its first value
+    replacement = dict(zip(own, params))
+    places = model.named_parameters(remove_duplicate=False)  # a tied one: in each place
     try:
-        for path, p in named:
+        for path, p in places:
             _put(model, path, replacement[p])
         return model(*args, **kwargs)
     finally:
-        for path, p in named:
+        for path, p in places:
             _put(model, path, p)
 
 
@@ -103,7 +131,7 @@ def _named(prefix: str, member: object) -> Iterator[tuple[str, Value]]:
     if isinstance(member, Value):
         yield prefix, member
     elif isinstance(member, Module):
-        for name, p in member.named_parameters():
+        for name, p in member.named_parameters(remove_duplicate=False):
             yield f"{prefix}.{name}", p
     elif isinstance(member, (list, tuple)):
         for i, item in enumerate(member):

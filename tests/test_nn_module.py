@@ -220,3 +220,97 @@ def test_autodiff_never_imports_nn_and_nn_never_pickles():
     for source in package.glob("*.py"):
         imports = re.findall(r"^\s*(?:import|from)\s+(\w+)", source.read_text(), re.M)
         assert not {"pickle", "marshal", "shelve", "dill"} & set(imports), source
+
+
+class _Tied(nn.Module):
+    """`w` held by two attributes, as an encoder and a decoder share a weight matrix."""
+
+    def __init__(self):
+        self.encode = Value(1.0)
+        self.scale = Value(0.5)
+        self.decode = self.encode
+
+    def __call__(self, x):
+        return self.decode * (self.encode * x[0]) * self.scale
+
+
+def _tied_step(optimizer):
+    """One step of `optimizer` on C = w² (dC/dw = 2 at w = 1, read through both places)."""
+    model = _Tied()
+    opt = optimizer(model.parameters())
+    opt.zero_grad()
+    (model.encode * model.decode).backward()
+    opt.step()
+    return model.encode.data
+
+
+@pytest.mark.parametrize("optimizer", [
+    lambda ps: nn.SGD(ps, lr=0.1), lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: nn.Adam(ps, lr=0.2),
+], ids=["sgd", "momentum", "adam"])
+def test_a_tied_parameter_is_listed_once_and_stepped_once(optimizer):
+    model = _Tied()
+    assert model.named_parameters() == [("encode", model.encode), ("scale", model.scale)]
+    assert model.parameters() == [model.encode, model.scale]
+    assert [n for n, _ in model.named_parameters(remove_duplicate=False)] == [
+        "encode", "scale", "decode"]
+    assert _tied_step(optimizer) == pytest.approx(0.8, abs=1e-7)  # 0.6 when stepped twice
+
+
+def test_tied_weights_step_as_pytorch_steps_them():
+    torch = pytest.importorskip("torch")
+    w = torch.nn.Parameter(torch.tensor(1.0, dtype=torch.float64))
+    holder = torch.nn.Module()
+    holder.encode, holder.decode = w, w  # one Parameter, registered under two names
+    assert [n for n, _ in holder.named_parameters()] == ["encode"]
+    for ours, theirs in [(lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9),
+                          lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9)),
+                         (lambda ps: nn.Adam(ps, lr=0.2), lambda ps: torch.optim.Adam(ps, lr=0.2))]:
+        with torch.no_grad():
+            w.fill_(1.0)
+        opt = theirs(holder.parameters())
+        opt.zero_grad()
+        (holder.encode * holder.decode).backward()
+        opt.step()
+        assert _tied_step(ours) == pytest.approx(w.item(), rel=1e-15)
+
+
+def test_tied_state_holds_each_parameter_once_and_round_trips():
+    model = _Tied()
+    assert model.state_dict() == {"encode": 1.0, "scale": 0.5}
+    other = _Tied()
+    other.load_state_dict({"encode": -2.0, "scale": 3.0})
+    assert other.decode is other.encode and other.decode.data == -2.0  # still tied
+    model.load_state_dict(other.state_dict())
+    assert model.state_dict() == other.state_dict() and model.decode.data == -2.0
+    with pytest.raises(ValueError, match="decode is encode"):  # two numbers for one weight
+        model.load_state_dict({"encode": 1.0, "scale": 0.5, "decode": 7.0})
+    assert model.state_dict() == other.state_dict()
+
+
+def test_a_tied_model_trains_as_one_parameter_eagerly_and_compiled():
+    """fit steps a tied weight once by the gradient of both its uses; functional_call puts one
+    value in both places, so the compiled step gives the same numbers."""
+    X, y = [[1.0], [-0.5], [2.0]], [0.3, -0.2, 1.1]
+    trained = []
+    for compile in (False, True):
+        model = _Tied()
+        nn.fit(model, X, y, nn.losses.mse, nn.SGD(model.parameters(), lr=0.01), 1,
+               progress=False, shuffle=False, compile=compile)
+        trained.append(model.state_dict())
+    w, s = 1.0, 0.5  # the model is s w² x: dC/dw = mean(2 (s w² x - y) · 2 s w x)
+    grad_w = sum(2 * (s * w * w * x - t) * 2 * s * w * x for [x], t in zip(X, y)) / 3
+    grad_s = sum(2 * (s * w * w * x - t) * w * w * x for [x], t in zip(X, y)) / 3
+    expected = {"encode": w - 0.01 * grad_w, "scale": s - 0.01 * grad_s}
+    for state in trained:
+        assert state == pytest.approx(expected, rel=1e-14)
+
+
+def test_functional_call_puts_one_value_in_every_place_of_a_tied_parameter():
+    from autodiff import grad
+
+    model = _Tied()
+    assert len(model.parameters()) == 2
+    g = grad(lambda ps: nn.functional_call(model, ps, [3.0]))([Value(2.0), Value(0.5)])
+    assert [v.data for v in g] == [2 * 2.0 * 3.0 * 0.5, 2.0 * 2.0 * 3.0]  # d(s w² x)/dw, /ds
+    assert model.decode is model.encode and model.encode.data == 1.0  # given back, untouched
