@@ -4,6 +4,7 @@ samples, so the batch's gradient is the average of the n per-sample gradients.
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from collections.abc import Callable, Iterable, Sequence, Sized
@@ -70,6 +71,12 @@ def fit(
     (see `nn.compiled`): the same losses and parameters, several times faster after a first
     step that records the model (about a second for an MLP(2, [16, 16, 1]) on 100 samples).
     A model of your own may compare `Value`s (guarded) but not branch on their `.data`.
+
+    Training stops with FloatingPointError, naming the epoch and the batch, at the first loss
+    or gradient that is NaN or infinite (a learning rate far too large, say), and at a step
+    that would make a parameter so: that step is not taken, so the parameters and the
+    optimizer's state stay as the last finite step left them, and `.grad` holds the failing
+    batch's gradients.
     """
     X, y = _checked(X, y, "fit")
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
@@ -78,10 +85,11 @@ def fit(
     rng = random.Random(_validate.seed(seed, "fit"))
     history: dict[str, list] = {"loss": [], "accuracy": []}
     compiled = CompiledBatch(model, partial(batch_loss, loss=loss)) if compile else None
+    named = model.named_parameters()
     bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not progress)
-    for _ in bar:
+    for epoch in bar:
         total_loss, hits = 0.0, 0
-        for Xb, yb in batches(X, y, batch_size, shuffle, rng.getrandbits(64)):
+        for batch, (Xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng.getrandbits(64))):
             if compiled is None:
                 outputs = [model(x) for x in Xb]
                 mean = batch_loss(outputs, yb, loss)
@@ -90,7 +98,7 @@ def fit(
             else:
                 optimizer.zero_grad()
                 outputs, mean = compiled(Xb, yb)
-            optimizer.step()
+            _finite_step(optimizer, named, mean.data, f"fit: epoch {epoch + 1}, batch {batch + 1}")
             total_loss += mean.data * len(Xb)
             if correct is not None:
                 hits += sum(correct(_data_of(out), t) for out, t in zip(outputs, yb))
@@ -101,6 +109,78 @@ def fit(
             postfix["acc"] = f"{history['accuracy'][-1]:.3f}"
         bar.set_postfix(postfix)
     return history
+
+
+def _finite_step(
+    optimizer: Optimizer, named: list[tuple[str, Value]], loss: float, where: str
+) -> None:
+    """`optimizer.step()` on a finite loss and finite gradients, kept only if the parameters
+    and the optimizer's numbers stay finite; otherwise FloatingPointError, with the parameters
+    and the optimizer as they were. One NaN reaches every weight within a step or two, and
+    nothing could undo it then."""
+    if not math.isfinite(loss):
+        raise _diverged(where, f"the loss is {loss!r}")
+    for name, p in named:
+        if not math.isfinite(p.grad):
+            raise _diverged(where, f"the gradient of {name} is {p.grad!r}")
+    before = [p.data for _, p in named]
+    state = _snapshot(optimizer, named)
+    optimizer.step()
+    problem = _first_non_finite(named, before, optimizer)
+    if problem:
+        for (_, p), value in zip(named, before):
+            p.data = value
+        _restore(optimizer, state)
+        raise _diverged(where, f"the step would make {problem}")
+
+
+def _first_non_finite(named: list[tuple[str, Value]], before: list[float],
+                      optimizer: Optimizer) -> str | None:
+    """What a step made NaN or infinite: a parameter, or a number the optimizer keeps (Adam's
+    g² overflows for |g| > 1e154, and then stops moving its parameter without a word)."""
+    for (name, p), old in zip(named, before):
+        if not math.isfinite(p.data):
+            return f"{name} {p.data!r} (from {old!r})"
+    for key, value in vars(optimizer).items():
+        if _flat(value):
+            for i, x in enumerate(value):
+                if isinstance(x, float) and not math.isfinite(x):
+                    return f"{type(optimizer).__name__}.{key}[{i}] {x!r}"
+    return None
+
+
+def _diverged(where: str, problem: str) -> FloatingPointError:
+    return FloatingPointError(
+        f"{where}: {problem}; training stopped, the parameters and the optimizer are as the "
+        "last finite step left them (try a smaller learning rate; autodiff.detect_anomaly() "
+        "names the operation that gave the first NaN or infinity)"
+    )
+
+
+def _snapshot(optimizer: Optimizer, named: list[tuple[str, Value]]) -> dict[str, object]:
+    """The optimizer's attributes, copied so that a step cannot change the copy: a list of
+    numbers or parameters (a momentum, the moments, the parameters) as a new list, which is
+    quick; anything else deep, keeping the parameters and those lists themselves."""
+    memo: dict[int, object] = {id(p): p for _, p in named}
+    flat = {key: value for key, value in vars(optimizer).items() if _flat(value)}
+    memo.update((id(value), value) for value in flat.values())
+    return {key: value[:] if key in flat else copy.deepcopy(value, memo)
+            for key, value in vars(optimizer).items()}
+
+
+def _restore(optimizer: Optimizer, state: dict[str, object]) -> None:
+    for key in vars(optimizer).keys() - state.keys():
+        delattr(optimizer, key)
+    for key, value in state.items():
+        current = getattr(optimizer, key, None)
+        if _flat(value) and isinstance(current, list):
+            current[:] = value  # in place, as other attributes may hold the same list
+        else:
+            setattr(optimizer, key, value)
+
+
+def _flat(value: object) -> bool:
+    return type(value) is list and all(isinstance(x, (float, int, Value)) for x in value)
 
 
 def accuracy(model: Module, X: Sequence, y: Sequence, loss: Loss) -> float | None:
@@ -159,7 +239,17 @@ def classifier(loss: Loss, y: Sequence) -> Classifier | None:
     - `sum_squared_error`, `mse`: when the targets take exactly two values (0/1, −1/+1, …),
       each output lies on its target's side of their midpoint;
     - otherwise (regression, or a loss of your own): None, no accuracy.
+
+    Outputs that are NaN or infinite are never correct (a NaN compares false on every side,
+    so it would pass for a negative, and for class 0).
     """
+    rule = _rule(loss, y)
+    if rule is None:
+        return None
+    return lambda out, t: all(map(math.isfinite, out)) and rule(out, t)
+
+
+def _rule(loss: Loss, y: Sequence) -> Classifier | None:
     if loss is losses.cross_entropy:
         return lambda out, t: _argmax(out) == (t if isinstance(t, int) else _argmax(t))
     if loss is losses.binary_cross_entropy:

@@ -192,3 +192,93 @@ def test_fit_and_accuracy_take_one_output_as_a_value_or_as_a_list_of_one():
     expected = _trained(X, y, losses.binary_cross_entropy, [4, 1])
     assert history == expected[0] and model.mlp.state_dict() == expected[1]
     assert nn.accuracy(model, X, y, losses.binary_cross_entropy) == expected[2]
+
+
+def _outputs_set_to(model: nn.MLP, bias: float) -> nn.MLP:
+    """`model` with every output neuron's weights 0 and its bias `bias`: all outputs `bias`."""
+    for neuron in model.layers[-1].neurons:
+        for w in neuron.w:
+            w.data = 0.0
+        neuron.b.data = bias
+    return model
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_non_finite_outputs_are_never_correct(bad):
+    """NaN compares false on every side (it passed for a negative and for class 0: all-NaN
+    outputs scored 90-100 %); an infinite output is no classification either."""
+    X = [[0.5, -1.0], [1.0, 2.0], [-0.5, 0.25], [2.0, 0.0]]
+    one = _outputs_set_to(nn.MLP(2, [3, 1], seed=0), bad)
+    for loss, y in [(losses.binary_cross_entropy, [0, 0, 1, 1]), (losses.hinge, [-1, -1, 1, 1]),
+                    (losses.mse, [0, 0, 1, 1])]:
+        assert nn.accuracy(one, X, y, loss) == 0.0
+        assert nn.accuracy(_outputs_set_to(one, 5.0), X, y, loss) == 0.5  # the rule still holds
+        _outputs_set_to(one, bad)
+    three = _outputs_set_to(nn.MLP(2, [3, 3], seed=0), bad)
+    assert nn.accuracy(three, X, [0, 0, 1, 2], losses.cross_entropy) == 0.0
+    three.layers[-1].neurons[2].b.data = 1.0  # one output finite, the others not
+    assert nn.accuracy(three, X, [2, 2, 2, 2], losses.cross_entropy) == 0.0
+
+
+def _first_steps(compile: bool, optimizer, steps: int, X, y, loss, seed=0):
+    """The state of MLP(2, [16, 16, 1]) and of `optimizer` after `steps` batches of 10."""
+    model = nn.MLP(2, [16, 16, 1], seed=seed)
+    opt = optimizer(model.parameters())
+    if steps:
+            nn.fit(model, X[:10 * steps], y[:10 * steps], loss, opt, 1, batch_size=10,
+               progress=False, shuffle=False, compile=compile)
+    return model, opt
+
+
+@pytest.mark.parametrize("compile", [False, True], ids=["eager", "compiled"])
+def test_fit_stops_at_the_first_non_finite_loss_keeping_the_last_finite_step(compile):
+    """`fit(..., SGD(lr=1e300))` trained every weight to NaN and returned a history of NaNs."""
+    X, y = nn.data.make_moons(100)
+    make = lambda ps: nn.SGD(ps, lr=1e300, momentum=0.9)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    optimizer = make(model.parameters())
+    with pytest.raises(FloatingPointError, match=r"^fit: epoch 1, batch 2: the loss is nan; "):
+        nn.fit(model, X, y, losses.binary_cross_entropy, optimizer, 5, batch_size=10,
+               progress=False, shuffle=False, compile=compile)
+    after_one, reference = _first_steps(False, make, 1, X, y, losses.binary_cross_entropy)
+    assert model.state_dict() == after_one.state_dict()  # the first step kept, the second not
+    assert all(math.isfinite(w) for w in model.state_dict().values())
+    assert optimizer.velocity == reference.velocity  # the momentum of the one step taken
+    with pytest.raises(FloatingPointError, match="epoch 1, batch 1: the loss is nan"):
+        nn.fit(model, X, y, losses.binary_cross_entropy, optimizer, 1, batch_size=10,
+               progress=False, shuffle=False, compile=compile)  # nothing moves on a retry
+
+
+def test_fit_stops_at_a_gradient_that_is_not_finite():
+    """|e| written as sqrt(e²): a finite loss of 0 whose derivative is ∞ · 0 = NaN."""
+    model = _outputs_set_to(nn.MLP(2, [2, 1], seed=0), 0.0)
+    before = model.state_dict()
+    with pytest.raises(FloatingPointError, match=r"epoch 1, batch 1: the gradient of layers\."
+                                                 r"0\.neurons\.0\.w\.0 is nan"):
+        nn.fit(model, [[1.0, 2.0]], [0.0], lambda out, t: ((out - t) ** 2) ** 0.5,
+               nn.SGD(model.parameters(), 0.1), 1, progress=False)
+    assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("make, scale, steps, made", [
+    (lambda ps: nn.SGD(ps, lr=1e300, momentum=0.9), 1e9, 0, r"layers\.\S+ -?inf \(from -?\d"),
+    (lambda ps: nn.Adam(ps, lr=0.1), 1e160, 0, r"Adam\.v\[\d+\] inf"),  # g² > 1e308
+], ids=["sgd", "adam"])
+def test_a_step_that_would_overflow_is_not_taken(make, scale, steps, made):
+    """The loss and the gradients are finite; the update is not. The parameters and the
+    optimizer's state (momentum, moments, step count) stay as the last finite step left them."""
+    X, y = nn.data.make_moons(100)
+    loss = lambda out, t: scale * losses.mse(out, t)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    optimizer = make(model.parameters())
+    with pytest.raises(FloatingPointError, match=rf"epoch 1, batch {steps + 1}: the step would "
+                                                 rf"make {made}"):
+        nn.fit(model, X, y, loss, optimizer, 1, batch_size=10, progress=False, shuffle=False)
+    expected, reference = _first_steps(False, make, steps, X, y, loss)
+    assert model.state_dict() == expected.state_dict()
+    assert all(math.isfinite(w) for w in model.state_dict().values())
+    assert vars(optimizer).keys() == vars(reference).keys()
+    for key, value in vars(reference).items():
+        if key != "params":
+            assert getattr(optimizer, key) == value, key
+    assert optimizer.params == model.parameters()  # still the model's own Values
