@@ -73,22 +73,22 @@ class Module:
         expected = {name for name, _ in named}
         extra = [key for key in state if key not in expected]
         if missing or extra:
+            tied = [f"{key} is {first}" for key, first in tied_paths(self).items() if key in extra]
             raise ValueError(
                 f"{where}: missing keys {missing[:5]}, unexpected keys {extra[:5]}"
-                + _tied(self, extra)
+                + (f" (a tied parameter is kept under its first path: {', '.join(tied[:5])})"
+                   if tied else "")
             )
         values = [_weight(state[name], name, where) for name, _ in named]
         for (_, p), value in zip(named, values):
             p.data = value
 
 
-def _tied(model: Module, keys: list[str]) -> str:
-    """What `keys` that are second paths of tied parameters are, for an error message."""
+def tied_paths(model: Module) -> dict[str, str]:
+    """Each second path of a tied parameter, with the first path it is listed under."""
     first = {p: name for name, p in model.named_parameters()}
-    tied = [f"{key} is {first[p]}" for key, p in model.named_parameters(remove_duplicate=False)
-            if key in keys and first[p] != key]
-    return f" (tied parameters are kept under their first path: {', '.join(tied[:5])})" if (
-        tied) else ""
+    return {name: first[p] for name, p in model.named_parameters(remove_duplicate=False)
+            if first[p] != name}
 
 
 def functional_call(model: Module, params: Sequence[Value], *args: Any, **kwargs: Any) -> Any:

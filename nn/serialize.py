@@ -12,6 +12,7 @@ it holds, so a few bytes declaring a huge network cost nothing.
 
 from __future__ import annotations
 
+import errno
 import itertools
 import json
 import os
@@ -21,18 +22,30 @@ from typing import Union
 
 from . import _validate
 from .mlp import MLP
+from .module import tied_paths
 
 FORMAT = "autodiff-mlp"
 VERSION = 1
 MAX_PARAMETERS = 10**7  # ~5 GB as Values: far beyond what a scalar engine can train
 
 Path = Union[str, "os.PathLike[str]"]
+KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a device",
+         stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
 
 
 def save(model: MLP, path: Path) -> None:
-    """Write `model` to `path`; a non-finite weight raises ValueError and writes nothing."""
+    """Write `model` to `path`, atomically, creating it or replacing a file.
+
+    Writes nothing and raises ValueError for a non-finite or tied weight, or when `path` is
+    not a file (a directory, a FIFO, a device: the rename would put a file in its place), and
+    PermissionError when the file is read-only. Through a symlink, the file it points to is
+    replaced and the link kept.
+    """
     if not isinstance(model, MLP):
         raise TypeError(f"save: can only save an MLP, got {type(model).__name__}")
+    tied = [f"{path} is {first}" for path, first in tied_paths(model).items()]
+    if tied:  # the file holds a number for each weight of the architecture, each its own
+        raise ValueError(f"save: the format cannot hold tied weights: {', '.join(tied[:5])}")
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -55,12 +68,9 @@ def _replace(path: Path, text: str) -> None:
     old file or the new one, never half of one, and a failed write (a full disk) keeps the old.
     """
     target = os.path.realpath(path)  # through a symlink, which keeps pointing at the model
-    directory, name = os.path.split(target)
-    temporary = os.path.join(directory, f".{name}.{secrets.token_hex(8)}.tmp")
-    try:  # the old file's permissions, never wider; a new file's as open(path, "w") gives
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = 0o666
+    mode = _replaceable(target, path)
+    # A short name: beside a name of NAME_MAX (255) characters, it must still be a name.
+    temporary = os.path.join(os.path.dirname(target), f".{secrets.token_hex(8)}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with open(fd, "w", encoding="utf-8") as f:
@@ -71,6 +81,27 @@ def _replace(path: Path, text: str) -> None:
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def _replaceable(target: str, path: Path) -> int:
+    """The mode for the new file: the old file's permissions (never wider), or those
+    `open(path, "w")` gives a new file. Only a regular file the user may write is replaced: the
+    rename would put a file in place of a FIFO or a device (as root, /dev/null), and over a
+    read-only file, which it may do whenever the directory is writable."""
+    try:
+        status = os.stat(target)
+    except FileNotFoundError:
+        return 0o666
+    if not stat.S_ISREG(status.st_mode):
+        kind = KINDS.get(stat.S_IFMT(status.st_mode), "not a regular file")
+        raise ValueError(f"save: {os.fspath(path)!r} is {kind}, not a file; it was left as it was")
+    mode = stat.S_IMODE(status.st_mode)
+    if not (mode & 0o222 and os.access(target, os.W_OK)):  # root may write any file: ask both
+        raise PermissionError(
+            errno.EACCES, f"save: the file is read-only (mode {mode:#o}); it was left as it was",
+            os.fspath(path),
+        )
+    return mode
 
 
 def load(path: Path) -> MLP:

@@ -248,3 +248,104 @@ def test_deeply_nested_json_is_refused_with_value_error(tmp_path, opening):
     path.write_text(opening * 100_000)
     with pytest.raises(ValueError, match="nested too deeply"):
         nn.load(path)
+
+
+def _fifo(path):
+    os.mkfifo(path)
+
+
+def _device(path):
+    """A character device like /dev/null (1, 3), made in the test's own directory."""
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs root")
+
+
+def _directory(path):
+    os.mkdir(path)
+    (path / "inside.txt").write_text("kept")
+
+
+@pytest.mark.parametrize("make, kind", [(_fifo, "a FIFO"), (_device, "a device"),
+                                        (_directory, "a directory")])
+@pytest.mark.parametrize("through_a_link", [False, True], ids=["path", "symlink"])
+def test_save_refuses_what_is_not_a_regular_file_and_leaves_it(
+    model, tmp_path, make, kind, through_a_link
+):
+    """The rename replaced a FIFO by a file (and, as root, /dev/null and /dev/full)."""
+    thing = tmp_path / "thing"
+    make(thing)
+    before = os.lstat(thing)
+    path = thing
+    if through_a_link:
+        path = tmp_path / "link.json"
+        path.symlink_to("thing")
+    with pytest.raises(ValueError, match=rf"save: '{path}' is {kind}, not a file; it was left"):
+        nn.save(model, path)
+    after = os.lstat(thing)
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (
+        before.st_mode, before.st_ino, before.st_rdev)
+    assert sorted(os.listdir(tmp_path)) == sorted(["thing", *["link.json"] * through_a_link])
+
+
+@pytest.mark.parametrize("mode", [0o444, 0o400, 0o555], ids=oct)
+def test_save_refuses_a_read_only_file_even_as_root(model, tmp_path, mode):
+    """No write bit for anyone: os.access alone says yes to root, and the rename needs only the
+    directory's permission, so the read-only file was overwritten."""
+    path = tmp_path / "model.json"
+    nn.save(nn.MLP(3, [4, 2], seed=5), path)
+    path.chmod(mode)
+    before = path.read_bytes()
+    with pytest.raises(PermissionError, match=rf"read-only \(mode {mode:#o}\)") as error:
+        nn.save(model, path)
+    assert error.value.errno == errno.EACCES and error.value.filename == str(path)
+    assert path.read_bytes() == before and stat.S_IMODE(path.stat().st_mode) == mode
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_save_refuses_a_file_this_user_may_not_write(model, tmp_path):
+    """As a user other than root: the owner's write bit is off, the group's on (os.access)."""
+    if os.geteuid() == 0:
+        pytest.skip("root may write any file with a write bit: the case above tests the bits")
+    path = tmp_path / "model.json"
+    nn.save(model, path)
+    path.chmod(0o464)
+    with pytest.raises(PermissionError, match="read-only"):
+        nn.save(nn.MLP(3, [4, 2], seed=5), path)
+
+
+@pytest.mark.parametrize("length", [240, 255])
+def test_save_takes_the_longest_names(model, tmp_path, length):
+    """The temporary name was the name plus 22 characters: over NAME_MAX past 233."""
+    path = tmp_path / ("m" * (length - 5) + ".json")
+    with open(path, "w"):  # open() takes the name
+        pass
+    nn.save(model, path)
+    assert bits(nn.load(path).state_dict()) == bits(model.state_dict())
+    assert os.listdir(tmp_path) == [path.name]
+
+
+@pytest.mark.parametrize("dangling", [False, True], ids=["to a file", "dangling"])
+def test_save_through_a_relative_symlink_writes_its_target_and_keeps_it(
+    model, tmp_path, dangling
+):
+    (tmp_path / "models").mkdir()
+    target = tmp_path / "models" / "model.json"
+    if not dangling:
+        nn.save(nn.MLP(3, [4, 2], seed=5), target)
+    link = tmp_path / "latest.json"
+    link.symlink_to(os.path.join("models", "model.json"))
+    nn.save(model, link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("models", "model.json")
+    assert bits(nn.load(target).state_dict()) == bits(model.state_dict())
+    assert os.listdir(tmp_path / "models") == ["model.json"]
+
+
+def test_save_refuses_a_tied_mlp_that_load_could_not_give_back(tmp_path):
+    mlp = nn.MLP(2, [2, 2], seed=0)
+    mlp.layers[1].neurons[1].w[0] = mlp.layers[1].neurons[0].w[0]
+    with pytest.raises(ValueError, match=r"tied weights: layers\.1\.neurons\.1\.w\.0 is "
+                                         r"layers\.1\.neurons\.0\.w\.0"):
+        nn.save(mlp, tmp_path / "tied.json")
+    assert os.listdir(tmp_path) == []
