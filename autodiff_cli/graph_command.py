@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -12,9 +13,12 @@ from autodiff import Value
 from autodiff.dot import DotNotFound, formats, stderr_text
 
 from .errors import CommandError
-from .expression import FUNCTIONS, ExpressionError, parse
+from .expression import FUNCTIONS, ExpressionError, identifier, parse
 
 SOURCE_SUFFIXES = (".dot", ".gv")
+# graph's options as `add_parser` makes them, for `protect_expression`; those that take a value
+OPTIONS = {"-h": False, "--help": False, "-o": True, "--output": True, "--theme": True,
+           "--dpi": True}
 
 
 def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
@@ -26,7 +30,9 @@ def add_parser(new_command: Callable[..., argparse.ArgumentParser]) -> None:
             "EXPR may use numbers, the bound names, + - * / ** and unary minus, and the "
             f"functions {', '.join(FUNCTIONS)}. It is parsed, never run as Python."
         ),
-        epilog="example: autodiff graph 'tanh(w*x + b)' w=0.5 x=2 b=-1 -o graph.svg",
+        epilog="example: autodiff graph 'tanh(w*x + b)' w=0.5 x=2 b=-1 -o graph.svg "
+               "(an EXPR may start with '-': '-x*2'; one that reads like an option, such as "
+               "'-o*2', goes after --: autodiff graph -- '-o*2' o=1)",
     )
     # str.strip: undoes the space `protect_expression` puts before an argument starting with '-'
     parser.add_argument("expression", metavar="EXPR", type=str.strip)
@@ -55,10 +61,10 @@ def _dpi(text: str) -> float:
 
 
 def protect_expression(argv: list[str]) -> list[str]:
-    """`argv` with `graph`'s EXPR kept an argument when it starts with '-' ('-x*y'), which
-    argparse would take for an option: a leading space makes any such word an argument, and
-    the parser strips it. Options (-h, -o FILE, -oFILE, --anything) and what follows `--` are
-    left alone, so an EXPR starting with -h or -o needs a space: '- out * 2'.
+    """`argv` with `graph`'s words that start with '-' kept arguments ('-x*y', '--x', '-h*2')
+    unless they are one of its options, which argparse would read them as: a leading space
+    makes any word an argument, and the parser strips it. Options (-h, -o FILE, -oFILE.svg,
+    --output=FILE, --the dark, ...) and all that follows `--` are left alone.
     """
     if argv[:1] != ["graph"]:
         return argv
@@ -67,17 +73,31 @@ def protect_expression(argv: list[str]) -> list[str]:
         word = argv[i]
         if word == "--":
             break
-        if word.startswith("-") and not word.startswith(("--", "-h", "-o")) and (
-            argv[i - 1] not in ("-o", "--output")
-        ):
+        if word.startswith("-") and not _option(word) and not _takes_value(argv[i - 1]):
             kept[i] = " " + word
     return kept
+
+
+def _option(word: str) -> bool:
+    """Whether argparse reads `word` as one of graph's options: -h, -o, -o with a file name
+    stuck to it, or a long option or a prefix of one (argparse takes `--out` for --output)."""
+    if word.startswith("--"):
+        flag = word.partition("=")[0]
+        return len(flag) > 2 and any(option.startswith(flag) for option in OPTIONS)
+    return word in OPTIONS or re.fullmatch(r"-o[\w./~+-]*\.\w+", word) is not None
+
+
+def _takes_value(word: str) -> bool:
+    """Whether `word` is an option whose value is the next word."""
+    flags = [option for option in OPTIONS if option == word or (
+        word.startswith("--") and len(word) > 2 and option.startswith(word))]
+    return len(flags) == 1 and OPTIONS[flags[0]]
 
 
 def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         _check_format(args.output)
-    variables = dict(_binding(text) for text in args.bindings)
+    variables = _bindings(args.bindings)
     try:
         out = parse(args.expression, variables)
         out.backward()
@@ -88,8 +108,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:  # before printing: an error leaves only its own line
         _draw(out, args.output, args.theme, args.dpi)
     print(f"value = {out.data!r}")
-    for name, variable in variables.items():
-        print(f"d/d{name} = {variable.grad!r}")
+    for variable in variables.values():
+        print(f"d/d{variable.name} = {variable.grad!r}")
     if args.output is not None:
         print(f"graph written to {args.output}")
     return 0
@@ -111,12 +131,27 @@ def _check_format(path: Path) -> None:
         raise CommandError(f"{path}: unsupported format (the extension must be {known}){needs}")
 
 
+def _bindings(texts: list[str]) -> dict[str, Value]:
+    """Each NAME=VALUE as a `Value` named as written, under its name as the expression reads
+    it (`identifier`: 'ｘ' and '𝑥' are x), so a name bound twice, in any spelling, is refused."""
+    variables: dict[str, Value] = {}
+    written: dict[str, str] = {}
+    for text in texts:
+        name, variable = _binding(text)
+        key = identifier(name)
+        if key in variables:
+            reads = "" if key == name else f" (Python reads {name} as {key})"
+            raise CommandError(f"{name} is bound twice: {written[key]} and {text}{reads}")
+        variables[key], written[key] = variable, text
+    return variables
+
+
 def _binding(text: str) -> tuple[str, Value]:
     name, equals, number = text.partition("=")
     name = name.strip()
     if not equals or not name.isidentifier():
         raise CommandError(f"expected NAME=VALUE, got {text!r}")
-    if name in FUNCTIONS:
+    if identifier(name) in FUNCTIONS:
         raise CommandError(f"{name!r} is a function and cannot be bound")
     try:
         value = float(number)

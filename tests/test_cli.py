@@ -332,3 +332,102 @@ def test_demo_that_cannot_write_a_picture_after_training_says_so_in_one_line(tmp
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1].startswith("autodiff: error: cannot write the pictures:")
     assert "neuron.svg" in result.stderr.splitlines()[-1]
+
+
+# Names, literals, long sums and a leading minus (issue 20): the expression and the bindings
+# must read a name the same way, and every refusal is one line with status 2.
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["𝑥*𝑦", "𝑥=2", "𝑦=3"], {"𝑥": 3.0, "𝑦": 2.0}),  # mathematical italic: x and y to Python
+    (["ｘ*3 + x", "x=1"], {"x": 4.0}),  # fullwidth ｘ is x in the expression too
+    (["ﬁ*2", "fi=1.5"], {"fi": 2.0}),  # a ligature
+    (["x*3", "ｘ=2"], {"ｘ": 3.0}),
+])
+def test_graph_reads_a_name_as_python_does_in_the_expression_and_the_bindings(
+    capsys, argv, expected
+):
+    status, out, err = run(capsys, "graph", *argv)
+    assert (status, err) == (0, "") and gradients(out) == expected
+
+
+@pytest.mark.parametrize("bindings, words", [
+    (["x=1", "x=5"], "x is bound twice: x=1 and x=5"),  # the last one silently won
+    (["x=1", "ｘ=2"], "ｘ is bound twice: x=1 and ｘ=2 (Python reads ｘ as x)"),  # d/dｘ = 0
+    (["𝑥=1", "x=2"], "x is bound twice: 𝑥=1 and x=2"),
+    (["ｔａｎｈ=1"], "'ｔａｎｈ' is a function and cannot be bound"),
+])
+def test_graph_refuses_a_name_bound_twice_in_any_spelling(tmp_path, bindings, words):
+    result = autodiff("graph", "ｘ*3", *bindings, cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"autodiff: error: {words}\n"
+
+
+@pytest.mark.parametrize("expression, literal", [
+    ("1e400*x", "1e400"), ("x - 2e308", "2e308"), ("x * " + "9" * 400, "9" * 400)])
+def test_graph_refuses_a_literal_that_is_not_finite_as_it_refuses_a_binding(
+    tmp_path, expression, literal
+):
+    """`1e400` is infinity to Python: it printed value = inf, as x=1e309 is refused."""
+    result = autodiff("graph", expression, "x=1", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"autodiff: error: the number {literal} is not finite\n"
+    assert autodiff("graph", "x", "x=1e309", cwd=tmp_path).stderr == (
+        "autodiff: error: x: '1e309' is not a finite number\n")
+
+
+@pytest.mark.parametrize("expression, value, gradient", [
+    (" + ".join(["x"] * 1000), 2000.0, 1000.0),  # was refused as "nested too deeply"
+    ("+".join(f"{k}*x" for k in range(1, 1501)), 1125750.0 * 2, 1125750.0),
+    ("-" * 2000 + "x", 2.0, 1.0),
+    ("x" + "*1" * 2500, 2.0, 1.0),
+])
+def test_graph_takes_a_chain_of_thousands_of_operations(capsys, expression, value, gradient):
+    status, out, err = run(capsys, "graph", expression, "x=2")
+    assert (status, err) == (0, "")
+    assert f"value = {value!r}" in out and gradients(out) == {"x": gradient}
+
+
+@pytest.mark.parametrize("expression", [
+    "(" * 300 + "x" + ")" * 300, "tanh(" * 300 + "x" + ")" * 300, "-" * 4000 + "x",
+    "+".join(["x"] * 4000)], ids=["brackets", "calls", "minus signs", "4000 terms"])
+def test_graph_refuses_what_python_cannot_parse_in_one_line(tmp_path, expression):
+    result = autodiff("graph", expression, "x=1", cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("autodiff: error: ")
+    assert "nested" in result.stderr
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["-o*2", "o=3"], {"o": -2.0}),  # was taken for -o with the file name '*2'
+    (["-h*2", "h=3"], {"h": -2.0}),  # was -h with an argument
+    (["-hx", "hx=1"], {"hx": -1.0}),
+    (["--x", "x=1"], {"x": 1.0}),  # was an unknown option
+    (["-1*x", "x=1"], {"x": -1.0}),
+    (["--", "-o", "o=1"], {"o": -1.0}),  # the one spelling that needs --: -o alone is -o
+    (["-oh*x", "oh=1", "x=2", "-o", "g.dot"], {"oh": -2.0, "x": -1.0}),
+    (["-x*2", "x=1", "-og.dot"], {"x": -2.0}),  # -oFILE stays an option
+    (["-x*2", "x=1", "--out=g.dot"], {"x": -2.0}),
+    (["-x*2", "x=1", "--the", "dark", "--out", "g.dot"], {"x": -2.0}),
+])
+def test_graph_takes_an_expression_that_starts_with_a_minus(tmp_path, argv, expected):
+    result = autodiff("graph", *argv, cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert gradients(result.stdout) == expected
+    drawn = [p.name for p in tmp_path.iterdir()]
+    assert drawn == (["g.dot"] if "g.dot" in "".join(argv) else [])
+
+
+def test_graph_options_are_those_protect_expression_knows(capsys):
+    """`protect_expression` must know each of graph's options, and which take a value, as its
+    help lists them ("-o FILE, --output FILE"): a new option is an option, not an EXPR."""
+    from autodiff_cli.graph_command import OPTIONS
+
+    status, out, _ = run(capsys, "graph", "--help")
+    listed = re.findall(r"^  (-\S.*?)(?:  |$)", out.partition("options:")[2], re.M)
+    options = {}
+    for line in listed:
+        for spelling in line.split(", "):
+            flag, _, value = spelling.partition(" ")
+            options[flag] = bool(value)
+    assert status == 0 and options == OPTIONS
