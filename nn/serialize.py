@@ -5,7 +5,8 @@
      "parameters": {"layers.0.neurons.0.w.0": -0.28, ...}}
 
 Floats are written with `repr`, which Python reads back to the same bits. A save replaces the
-file atomically, so a reader never sees half of one. Anything malformed is refused with
+file atomically, so a reader never sees half of one, and replaces nothing but a regular file the
+user may write. Anything malformed is refused with
 ValueError before a model is built, and a file's declared architecture must match the parameters
 it holds, so a few bytes declaring a huge network cost nothing.
 """
