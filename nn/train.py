@@ -23,6 +23,7 @@ from .notation import BATCH_COST, sample_cost
 from .optim import Optimizer
 
 Loss = Callable[..., Value]
+ATOMS = (bool, int, float, str, type(None))  # what a step can replace but not change
 Classifier = Callable[[list[float], object], bool]
 
 
@@ -120,13 +121,19 @@ def _finite_step(
     nothing could undo it then."""
     if not math.isfinite(loss):
         raise _diverged(where, f"the loss is {loss!r}")
-    for name, p in named:
-        if not math.isfinite(p.grad):
-            raise _diverged(where, f"the gradient of {name} is {p.grad!r}")
+    grads = [p.grad for _, p in named]
+    if (i := _first_not_finite(grads)) is not None:
+        raise _diverged(where, f"the gradient of {named[i][0]} is {grads[i]!r}")
     before = [p.data for _, p in named]
-    state = _snapshot(optimizer, named)
+    state, numbers = _snapshot(optimizer, named)
     optimizer.step()
-    problem = _first_non_finite(named, before, optimizer)
+    after = [p.data for _, p in named]
+    if (i := _first_not_finite(after)) is not None:
+        problem = f"{named[i][0]} {after[i]!r} (from {before[i]!r})"
+    else:  # Adam's g² overflows for |g| > 1e154, and then it stops moving that parameter
+        problem = next((f"{type(optimizer).__name__}.{key}[{i}] {getattr(optimizer, key)[i]!r}"
+                        for key in numbers
+                        if (i := _first_not_finite(getattr(optimizer, key))) is not None), None)
     if problem:
         for (_, p), value in zip(named, before):
             p.data = value
@@ -134,19 +141,11 @@ def _finite_step(
         raise _diverged(where, f"the step would make {problem}")
 
 
-def _first_non_finite(named: list[tuple[str, Value]], before: list[float],
-                      optimizer: Optimizer) -> str | None:
-    """What a step made NaN or infinite: a parameter, or a number the optimizer keeps (Adam's
-    g² overflows for |g| > 1e154, and then stops moving its parameter without a word)."""
-    for (name, p), old in zip(named, before):
-        if not math.isfinite(p.data):
-            return f"{name} {p.data!r} (from {old!r})"
-    for key, value in vars(optimizer).items():
-        if _flat(value):
-            for i, x in enumerate(value):
-                if isinstance(x, float) and not math.isfinite(x):
-                    return f"{type(optimizer).__name__}.{key}[{i}] {x!r}"
-    return None
+def _first_not_finite(numbers: list[float]) -> int | None:
+    """The index of the first NaN or infinity in `numbers`, or None."""
+    if math.isfinite(sum(numbers)):  # one pass in C: a sum of floats is finite only if each is
+        return None
+    return next((i for i, x in enumerate(numbers) if not math.isfinite(x)), None)
 
 
 def _diverged(where: str, problem: str) -> FloatingPointError:
@@ -157,15 +156,24 @@ def _diverged(where: str, problem: str) -> FloatingPointError:
     )
 
 
-def _snapshot(optimizer: Optimizer, named: list[tuple[str, Value]]) -> dict[str, object]:
-    """The optimizer's attributes, copied so that a step cannot change the copy: a list of
-    numbers or parameters (a momentum, the moments, the parameters) as a new list, which is
-    quick; anything else deep, keeping the parameters and those lists themselves."""
-    memo: dict[int, object] = {id(p): p for _, p in named}
-    flat = {key: value for key, value in vars(optimizer).items() if _flat(value)}
-    memo.update((id(value), value) for value in flat.values())
-    return {key: value[:] if key in flat else copy.deepcopy(value, memo)
-            for key, value in vars(optimizer).items()}
+def _snapshot(
+    optimizer: Optimizer, named: list[tuple[str, Value]]
+) -> tuple[dict[str, object], list[str]]:
+    """The optimizer's attributes, copied so that a step cannot change the copy, and the names
+    of those that are lists of numbers (a momentum, the moments). A list of numbers or
+    parameters is copied as a list and a number kept, which is quick; anything else (parameter
+    groups, a dict of states) deep, keeping the parameters and those lists themselves."""
+    attributes = vars(optimizer)
+    kinds = {key: set(map(type, value)) for key, value in attributes.items()
+             if type(value) is list}
+    flat = [key for key, types in kinds.items() if types <= {float, int, Value}]
+    state = {key: value[:] if key in flat else value for key, value in attributes.items()}
+    deep = [key for key, value in state.items() if key not in flat and type(value) not in ATOMS]
+    if deep:
+        memo: dict[int, object] = {id(p): p for _, p in named}
+        memo.update((id(attributes[key]), attributes[key]) for key in flat)
+        state.update((key, copy.deepcopy(state[key], memo)) for key in deep)
+    return state, [key for key in flat if kinds[key] <= {float, int}]
 
 
 def _restore(optimizer: Optimizer, state: dict[str, object]) -> None:
@@ -173,14 +181,10 @@ def _restore(optimizer: Optimizer, state: dict[str, object]) -> None:
         delattr(optimizer, key)
     for key, value in state.items():
         current = getattr(optimizer, key, None)
-        if _flat(value) and isinstance(current, list):
+        if type(value) is list and type(current) is list:
             current[:] = value  # in place, as other attributes may hold the same list
         else:
             setattr(optimizer, key, value)
-
-
-def _flat(value: object) -> bool:
-    return type(value) is list and all(isinstance(x, (float, int, Value)) for x in value)
 
 
 def accuracy(model: Module, X: Sequence, y: Sequence, loss: Loss) -> float | None:

@@ -282,3 +282,39 @@ def test_a_step_that_would_overflow_is_not_taken(make, scale, steps, made):
         if key != "params":
             assert getattr(optimizer, key) == value, key
     assert optimizer.params == model.parameters()  # still the model's own Values
+
+
+class _MomentumInGroups(nn.Optimizer):
+    """Momentum kept as PyTorch keeps it: parameter groups and a dict of states per parameter,
+    changed in place by each step (what a snapshot must copy deep, keeping the parameters)."""
+
+    def __init__(self, params, lr):
+        super().__init__(params, lr)
+        self.groups = [{"params": self.params, "lr": lr}]
+        self.state = {p: {"velocity": 0.0} for p in self.params}
+        self.steps = 0
+
+    def step(self):
+        self.steps += 1
+        for group in self.groups:
+            for p in group["params"]:
+                state = self.state[p]
+                state["velocity"] = 0.9 * state["velocity"] + p.grad
+                p.data -= group["lr"] * state["velocity"]
+
+
+def test_a_step_not_taken_leaves_nested_optimizer_state_as_it_was():
+    X, y = nn.data.make_moons(30)
+    model = nn.MLP(2, [4, 1], seed=0)
+    optimizer = _MomentumInGroups(model.parameters(), lr=1e-3)
+    nn.fit(model, X, y, losses.mse, optimizer, 1, batch_size=10, progress=False, shuffle=False)
+    weights = model.state_dict()
+    velocities = {p: dict(s) for p, s in optimizer.state.items()}
+    optimizer.groups[0]["lr"] = 1e300
+    with pytest.raises(FloatingPointError, match="epoch 1, batch 1: the step would make"):
+        nn.fit(model, X, y, lambda out, t: 1e9 * losses.mse(out, t), optimizer, 1,
+               batch_size=10, progress=False, shuffle=False)
+    assert model.state_dict() == weights and optimizer.steps == 3  # the 4th put back
+    assert optimizer.state == velocities and optimizer.groups[0]["lr"] == 1e300
+    assert list(optimizer.state) == model.parameters()  # keyed by the model's own Values
+    assert optimizer.groups[0]["params"] is optimizer.params  # still one list
