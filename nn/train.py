@@ -126,19 +126,38 @@ def _finite_step(
         raise _diverged(where, f"the gradient of {named[i][0]} is {grads[i]!r}")
     before = [p.data for _, p in named]
     state, numbers = _snapshot(optimizer, named)
-    optimizer.step()
+    try:
+        optimizer.step()
+        problem = _made_non_finite(optimizer, named, before, numbers)
+    except OverflowError as error:  # `**` raises where `*` gives an infinity
+        problem = f"the step overflowed ({error})"
+    except BaseException:  # a step stopped half way (Ctrl-C) is not taken either
+        _put_back(optimizer, named, before, state)
+        raise
+    if problem:
+        _put_back(optimizer, named, before, state)
+        raise _diverged(where, problem)
+
+
+def _made_non_finite(optimizer: Optimizer, named: list[tuple[str, Value]],
+                     before: list[float], numbers: list[str]) -> str | None:
+    """What the step made NaN or infinite: a parameter, or a list of numbers the optimizer
+    keeps (Adam's g² overflows for |g| > 1e154, and then it stops moving that parameter)."""
     after = [p.data for _, p in named]
     if (i := _first_not_finite(after)) is not None:
-        problem = f"{named[i][0]} {after[i]!r} (from {before[i]!r})"
-    else:  # Adam's g² overflows for |g| > 1e154, and then it stops moving that parameter
-        problem = next((f"{type(optimizer).__name__}.{key}[{i}] {getattr(optimizer, key)[i]!r}"
-                        for key in numbers
-                        if (i := _first_not_finite(getattr(optimizer, key))) is not None), None)
-    if problem:
-        for (_, p), value in zip(named, before):
-            p.data = value
-        _restore(optimizer, state)
-        raise _diverged(where, f"the step would make {problem}")
+        return f"the step would make {named[i][0]} {after[i]!r} (from {before[i]!r})"
+    for key in numbers:
+        if (i := _first_not_finite(getattr(optimizer, key))) is not None:
+            value = getattr(optimizer, key)[i]
+            return f"the step would make {type(optimizer).__name__}.{key}[{i}] {value!r}"
+    return None
+
+
+def _put_back(optimizer: Optimizer, named: list[tuple[str, Value]], before: list[float],
+              state: dict[str, object]) -> None:
+    for (_, p), value in zip(named, before):
+        p.data = value
+    _restore(optimizer, state)
 
 
 def _first_not_finite(numbers: list[float]) -> int | None:

@@ -318,3 +318,33 @@ def test_a_step_not_taken_leaves_nested_optimizer_state_as_it_was():
     assert optimizer.state == velocities and optimizer.groups[0]["lr"] == 1e300
     assert list(optimizer.state) == model.parameters()  # keyed by the model's own Values
     assert optimizer.groups[0]["params"] is optimizer.params  # still one list
+
+
+class _StopsHalfWay(nn.Optimizer):
+    """Moves the first parameters, then fails: an overflow of `**`, or Ctrl-C."""
+
+    def __init__(self, params, error):
+        super().__init__(params, lr=0.1)
+        self.error = error
+
+    def step(self):
+        for i, p in enumerate(self.params):
+            p.data -= self.lr * p.grad
+            if i == 3:
+                if self.error is OverflowError:
+                    10.0 ** 400  # noqa: B018
+                raise self.error
+
+
+@pytest.mark.parametrize("error, raised", [(OverflowError, FloatingPointError),
+                                           (KeyboardInterrupt, KeyboardInterrupt)])
+def test_a_step_that_fails_half_way_is_not_taken(error, raised):
+    X, y = nn.data.make_moons(10)
+    model = nn.MLP(2, [3, 1], seed=0)
+    before = model.state_dict()
+    with pytest.raises(raised) as caught:
+        nn.fit(model, X, y, losses.mse, _StopsHalfWay(model.parameters(), error), 1,
+               progress=False)
+    assert model.state_dict() == before
+    if raised is FloatingPointError:
+        assert "epoch 1, batch 1: the step overflowed (" in str(caught.value)
