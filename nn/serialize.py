@@ -98,9 +98,9 @@ def _replaceable(target: str, path: Path) -> int:
         raise ValueError(f"save: {os.fspath(path)!r} is {kind}, not a file; it was left as it was")
     mode = stat.S_IMODE(status.st_mode)
     if not (mode & 0o222 and os.access(target, os.W_OK)):  # root may write any file: ask both
+        who = "the file is read-only" if not mode & 0o222 else "this user may not write the file"
         raise PermissionError(
-            errno.EACCES, f"save: the file is read-only (mode {mode:#o}); it was left as it was",
-            os.fspath(path),
+            errno.EACCES, f"save: {who} (mode {mode:#o}); it was left as it was", os.fspath(path)
         )
     return mode
 

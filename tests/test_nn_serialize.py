@@ -304,14 +304,30 @@ def test_save_refuses_a_read_only_file_even_as_root(model, tmp_path, mode):
     assert os.listdir(tmp_path) == ["model.json"]
 
 
+def test_save_asks_whether_this_user_may_write_the_file(model, tmp_path, monkeypatch):
+    """A file the user may not write (another user's, mode 0o644) in a directory the user may:
+    the rename needs only the directory's permission, so the file was replaced. Root may write
+    any file, so here the system's answer for this one file is made "no"."""
+    path = tmp_path / "model.json"
+    nn.save(model, path)
+    before = path.read_bytes()
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+        not (os.fspath(p) == str(path) and mode & os.W_OK) and access(p, mode, **kw)))
+    with pytest.raises(PermissionError, match=r"this user may not write the file \(mode 0o6"):
+        nn.save(nn.MLP(3, [4, 2], seed=5), path)
+    assert path.read_bytes() == before and os.listdir(tmp_path) == ["model.json"]
+
+
 def test_save_refuses_a_file_this_user_may_not_write(model, tmp_path):
-    """As a user other than root: the owner's write bit is off, the group's on (os.access)."""
+    """The same as a user other than root, for real: the owner's write bit is off, the
+    group's on."""
     if os.geteuid() == 0:
-        pytest.skip("root may write any file with a write bit: the case above tests the bits")
+        pytest.skip("root may write any file with a write bit: the case above asks os.access")
     path = tmp_path / "model.json"
     nn.save(model, path)
     path.chmod(0o464)
-    with pytest.raises(PermissionError, match="read-only"):
+    with pytest.raises(PermissionError, match="this user may not write the file"):
         nn.save(nn.MLP(3, [4, 2], seed=5), path)
 
 
