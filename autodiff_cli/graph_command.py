@@ -78,20 +78,24 @@ def protect_expression(argv: list[str]) -> list[str]:
     return kept
 
 
-def _option(word: str) -> bool:
-    """Whether argparse reads `word` as one of graph's options: -h, -o, -o with a file name
-    stuck to it, or a long option or a prefix of one (argparse takes `--out` for --output)."""
-    if word.startswith("--"):
+def _flags(word: str) -> list[str]:
+    """The options argparse may read `word` as: itself, or for a long one (alone or with
+    `=VALUE`), each it may abbreviate (`--out` is --output)."""
+    if word.startswith("--") and len(word) > 2:
         flag = word.partition("=")[0]
-        return len(flag) > 2 and any(option.startswith(flag) for option in OPTIONS)
-    return word in OPTIONS or re.fullmatch(r"-o[\w./~+-]*\.\w+", word) is not None
+        return [option for option in OPTIONS if option.startswith(flag)]
+    return [word] if word in OPTIONS else []
+
+
+def _option(word: str) -> bool:
+    """Whether argparse reads `word` as one of graph's options (or -o with a file name)."""
+    return bool(_flags(word)) or re.fullmatch(r"-o[\w./~+-]*\.\w+", word) is not None
 
 
 def _takes_value(word: str) -> bool:
     """Whether `word` is an option whose value is the next word."""
-    flags = [option for option in OPTIONS if option == word or (
-        word.startswith("--") and len(word) > 2 and option.startswith(word))]
-    return len(flags) == 1 and OPTIONS[flags[0]]
+    flags = _flags(word)
+    return "=" not in word and len(flags) == 1 and OPTIONS[flags[0]]
 
 
 def run(args: argparse.Namespace) -> int:
