@@ -390,7 +390,8 @@ def test_graph_takes_a_chain_of_thousands_of_operations(capsys, expression, valu
 
 @pytest.mark.parametrize("expression", [
     "(" * 300 + "x" + ")" * 300, "tanh(" * 300 + "x" + ")" * 300, "-" * 4000 + "x",
-    "+".join(["x"] * 4000)], ids=["brackets", "calls", "minus signs", "4000 terms"])
+    "+".join(["x"] * 4000), "**".join(["x"] * 3000)],
+    ids=["brackets", "calls", "minus signs", "4000 terms", "3000 powers"])
 def test_graph_refuses_what_python_cannot_parse_in_one_line(tmp_path, expression):
     result = autodiff("graph", expression, "x=1", cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
