@@ -23,7 +23,7 @@ class Module:
     def parameters(self) -> list[Value]:
         return [p for _, p in self.named_parameters()]
 
-    def named_parameters(self, remove_duplicate: bool = True) -> list[tuple[str, Value]]:
+    def named_parameters(self, *, remove_duplicate: bool = True) -> list[tuple[str, Value]]:
         """`(path, parameter)` pairs; a tied parameter under its first path only, unless
         `remove_duplicate=False` (as in PyTorch), which lists every path that holds one."""
         named = [pair for attr, member in vars(self).items() for pair in _named(attr, member)]
