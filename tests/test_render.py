@@ -106,7 +106,7 @@ def test_groups_are_nested_boxes_in_natural_order_and_must_be_tuples_of_names():
     for p in parts[1:]:
         total = total + p
     source = draw_graph(total).source
-    labels = re.findall(r"label=\"?(layer \d+|neuron \d+)", source)
+    labels = re.findall(r"label=[<\"]?(layer \d+|neuron \d+)", source)
     assert labels == ["layer 1", "neuron 1", "neuron 2", "layer 2", "neuron 1", "neuron 2",
                       "layer 10", "neuron 1", "neuron 2"]
     parts[0].group = "layer 1"
