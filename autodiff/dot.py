@@ -27,6 +27,7 @@ CHOICE = "AUTODIFF_RENDERER"
 DPI = (10, 2400)  # the resolutions a PNG may be asked for, in dots per inch
 RASTER = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"}
 PURE_FORMATS = ("svg", "png")  # what graphviz-pure writes
+FIT = '<svg style="max-width: 100%; height: auto"'  # a drawing shrinks to its output area
 DOT_FORMATS = ("svg", "png", "pdf", "ps", "eps", "jpg", "gif")  # some of what Graphviz writes
 
 
@@ -178,11 +179,13 @@ class Drawing(graphviz.Digraph):
         return os.fspath(target)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict:
-        """IPython's display protocol: the drawing as SVG."""
+        """IPython's display protocol: the drawing as SVG, scaled down to fit an output area
+        narrower than itself instead of being cut off."""
         wanted = {"image/svg+xml"} if include is None else set(include)
         if "image/svg+xml" not in wanted - set(exclude or ()):
             return {}
-        return {"image/svg+xml": self.pipe(format="svg", encoding="utf-8")}
+        svg = self.pipe(format="svg", encoding="utf-8")
+        return {"image/svg+xml": svg.replace("<svg", FIT, 1)}
 
 
 def _format(format: str, renderer: str | None, formatter: str | None) -> str:

@@ -358,7 +358,7 @@ def _markup(text: str, fontsize: float) -> str:
     for script, run in itertools.groupby(text, _SCRIPTS.get):
         run = escape("".join(run))
         if script is not None:
-            run = (f'<{script}><FONT POINT-SIZE="{int(fontsize * 0.7)}">'
+            run = (f'<{script}><FONT POINT-SIZE="{round(fontsize * 0.7)}">'
                    f"{run.translate(_PLAIN)}</FONT></{script}>")
         marked.append(run)
     return '<BR ALIGN="LEFT"/>'.join("".join(marked).splitlines() or [""])
