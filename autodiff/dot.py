@@ -179,13 +179,17 @@ class Drawing(graphviz.Digraph):
         return os.fspath(target)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict:
-        """IPython's display protocol: the drawing as SVG, scaled down to fit an output area
-        narrower than itself instead of being cut off."""
-        wanted = {"image/svg+xml"} if include is None else set(include)
-        if "image/svg+xml" not in wanted - set(exclude or ()):
+        """IPython's display protocol: the drawing as SVG, and as HTML holding it inline, which
+        notebooks prefer: it shrinks to an output area narrower than itself instead of being
+        cut off (an SVG image keeps its own width), and its tooltips show."""
+        wanted = {"text/html", "image/svg+xml"} if include is None else set(include)
+        wanted -= set(exclude or ())
+        if not wanted & {"text/html", "image/svg+xml"}:
             return {}
         svg = self.pipe(format="svg", encoding="utf-8")
-        return {"image/svg+xml": svg.replace("<svg", FIT, 1)}
+        html = svg[svg.index("<svg"):].replace("<svg", FIT, 1)
+        bundle = {"text/html": html, "image/svg+xml": svg}
+        return {kind: shown for kind, shown in bundle.items() if kind in wanted}
 
 
 def _format(format: str, renderer: str | None, formatter: str | None) -> str:

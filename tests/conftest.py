@@ -14,6 +14,7 @@ import browser
 import pytest
 from hypothesis import HealthCheck, settings
 
+
 def pytest_report_header() -> str:
     """Which renderer draws in this run: the drawing tests ask it, and .ci/run runs both."""
     from autodiff.dot import DotNotFound, find_dot
