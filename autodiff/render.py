@@ -15,8 +15,6 @@ import itertools
 import math
 import re
 import textwrap
-from collections import Counter
-from functools import cached_property
 from html import escape
 
 import graphviz
@@ -24,10 +22,11 @@ import graphviz
 from .dot import Drawing
 from .graph import local_derivatives, topological_order
 from .notation import expression, is_constant, node_names, number
+from .progress import Progress
 from .steps import Step, Trace
 from .theme import Theme
 from .theme import theme as find_theme
-from .value import Partial, Value
+from .value import Value
 
 # Arial, not Helvetica: Graphviz's `dot` maps "Helvetica" to a wider font (DejaVu Sans) than
 # the browser draws, while both find Arial (or its metric twin Liberation Sans) the same way.
@@ -74,7 +73,7 @@ def draw_graph(
     if trace is not None and trace.root is not root:
         raise ValueError("draw_graph: step comes from backward_steps of another graph")
     names = node_names(order) if trace is None else trace.names
-    progress = Progress(order, step, colours)
+    progress = Progress(order, step)
     size = f"{fontsize:g}"
     graph = Drawing(
         name="computation graph", format="svg",
@@ -100,8 +99,9 @@ def draw_graph(
         if current:
             attrs.update(color=colours.current, fillcolor=colours.current_fill)
         slots = [number(d) for d in local_derivatives(node)] if show_local_grads else []
-        cells = _Cells(names, colours, rankdir, fontsize, progress.widths(node, fontsize), current)
-        grad = progress.grad_text(node) if show_grad else None
+        cells = _Cells(names, colours, rankdir, fontsize, _widths(progress, node, fontsize),
+                       current)
+        grad = _grad_markup(progress, node, colours) if show_grad else None
         boxes.at(_group(node)).node(ids[node], cells.label(node, grad, slots), **attrs)
         for i, parent in enumerate(node.parents):
             head = f"{ids[node]}:s{i}:{_SLOTS[rankdir]}" if slots else ids[node]
@@ -136,80 +136,23 @@ def _check_options(rankdir: str, max_nodes: int, fontsize: float) -> None:
                          f"points, got {fontsize!r}")
 
 
-class Progress:
-    """How far backward has got at a step: which gradients are complete, partial or pending,
-    and what each grad cell shows. The stepper page reads it step by step.
-
-    Without a step, backward has finished: every gradient is shown as `.grad` holds it.
-    """
-
-    def __init__(self, order: list[Value], step: Step | Trace | None, colours: Theme) -> None:
-        self.step = step
-        self.colours = colours
-        self.current = step.node if isinstance(step, Step) else None
-        if step is None:
-            return
-        self.trace = step if isinstance(step, Trace) else step.trace
-        self.totals = step.totals() if isinstance(step, Step) else {}
-        self.uses = Counter(parent for node in order for parent in node.parents)
-        self.received: Counter[Value] = Counter()
-        at = step if isinstance(step, Step) else None
-        while at is not None:
-            self.received.update(term.parent for term in at.terms)
-            at = at.previous
-
-    def state(self, node: Value) -> str:
-        if self.step is None:
-            return "complete"
-        if node not in self.totals:
-            return "pending"
-        return "complete" if self.received[node] == self.uses[node] else "partial"
-
-    def classes(self, node: Value) -> list[str]:
-        if self.step is None:
-            return []
-        return [self.state(node), *(["current"] if node is self.current else [])]
-
-    def shown(self, node: Value, state: str) -> str:
-        """The gradient as it stands, as text: pending ones as ?, partial sums as 0.5 + …"""
-        if state == "pending":
-            return "?"
-        if self.step is None:
-            return number(node.grad)
-        grad = number(self.trace.grad(node, self.totals[node]))
-        return _partial(grad) if state == "partial" else grad
-
-    def grad_text(self, node: Value) -> str:
-        """What `shown` says, marked up: muted until complete, then bold."""
-        state = self.state(node)
-        text = self.shown(node, state)
-        if state == "complete":
-            return f"<B>{text}</B>"
-        return f'<FONT COLOR="{self.colours.muted}">{escape(text)}</FONT>'
-
-    def widths(self, node: Value, fontsize: float) -> tuple[float, float] | None:
-        """The widths of the data and grad cells at every step of the pass, fit to the widest
-        number the node shows at any of them, so no box changes size from step to step.
-        None without a step: each cell fits what it holds."""
-        if self.step is None:
-            return None
-        totals = self._running.get(node, [])
-        shown = ["?", *(_partial(number(self.trace.grad(node, t))) for t in totals[:-1]),
-                 *(number(self.trace.grad(node, t)) for t in totals[-1:])]
-        return _width(number(node.data), fontsize), max(_width(t, fontsize) for t in shown)
-
-    @cached_property
-    def _running(self) -> dict[Value, list[Partial]]:
-        """Each node's sum so far after each step that adds to it, over the whole pass."""
-        running: dict[Value, list[Partial]] = {self.trace.root: [1.0]}
-        for each in self.trace.steps:
-            for term in each.terms:
-                running.setdefault(term.parent, []).append(term.total)
-        return running
+def _grad_markup(progress: Progress, node: Value, colours: Theme) -> str:
+    """The gradient as the grad cell shows it: muted until complete, then bold."""
+    state = progress.state(node)
+    text = progress.shown(node, state)
+    if state == "complete":
+        return f"<B>{text}</B>"
+    return f'<FONT COLOR="{colours.muted}">{escape(text)}</FONT>'
 
 
-def _partial(grad: str) -> str:
-    return f"{grad} + …"
+def _widths(progress: Progress, node: Value, fontsize: float) -> tuple[float, float] | None:
+    """The widths of the data and grad cells at every step of the pass, fit to the widest
+    number the node shows at any of them, so no box changes size from step to step. None
+    without a step: each cell fits what it holds."""
+    if progress.step is None:
+        return None
+    widest = max(_width(text, fontsize) for text in progress.every_shown(node))
+    return _width(number(node.data), fontsize), widest
 
 
 # Helvetica's advance widths in thousandths of an em (bold digits are as wide), for the

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .graph import topological_order
-from .render import Progress, draw_graph
+from .progress import Progress
+from .render import draw_graph
 from .steps import Step, Trace
 from .theme import theme as find_theme
 from .value import Value
@@ -51,10 +52,9 @@ def _changes(root: Value, trace: Trace, show_grad: bool) -> list[list]:
     text] for every node whose state or text differs from the frame before (all at frame 0)."""
     order = topological_order(root)
     index = {node: i for i, node in enumerate(order)}
-    colours = find_theme("light")  # only states and texts are read, never colours
     frames, before = [], {}
     for frame in _frames(trace):
-        progress = Progress(order, frame, colours)
+        progress = Progress(order, frame)
         now = {}
         for i, node in enumerate(order):
             state = progress.state(node)
