@@ -54,9 +54,10 @@ def draw_graph(
     `step` draws the graph as it stands after that step of `backward_steps(root)`, or, given
     the pass's `Trace` (`step.trace`), before its first step: the forward pass alone, with the
     step's chain rule written under the picture unless `caption` is false. `theme`
-    is "light" or "dark", `fontsize` in points; for a sharper PNG, `.pipe(format="png",
-    dpi=200)`. Graphs with more than `max_nodes` nodes are refused: `dot` would take minutes
-    to lay them out.
+    is "light" or "dark", `fontsize` in points (6 to 72); for a sharper PNG,
+    `.pipe(format="png", dpi=200)` (10 to 2400). Graphs with more than `max_nodes` nodes are
+    refused: `dot` would take minutes to lay them out. Names and groups are drawn as text,
+    never read as markup. Drawing reads the graph and never changes it.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: expected the Value to draw, got {root!r}")
