@@ -2,14 +2,17 @@
 
 The renderer is Graphviz's `dot` when it is on PATH, else the `graphviz-pure` executable (a
 dependency, installed beside the interpreter, often in a virtual environment that is not
-activated). We run it ourselves as a subprocess: the `graphviz` package is used only through
-its public API and nothing process-wide changes, so other code drawing with `graphviz` in the
-same process renders exactly as it would without us.
+activated); the environment variable AUTODIFF_RENDERER, a name or a path, picks one instead.
+We run it ourselves as a subprocess: the `graphviz` package is used only through its public
+API and nothing process-wide changes, so other code drawing with `graphviz` in the same
+process renders exactly as it would without us.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,8 +23,11 @@ from typing import Any
 import graphviz
 
 PURE = "graphviz-pure"
+CHOICE = "AUTODIFF_RENDERER"
+DPI = (10, 2400)  # the resolutions a PNG may be asked for, in dots per inch
 RASTER = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"}
 PURE_FORMATS = ("svg", "png")  # what graphviz-pure writes
+FIT = '<svg style="max-width: 100%; height: auto"'  # a drawing shrinks to its output area
 DOT_FORMATS = ("svg", "png", "pdf", "ps", "eps", "jpg", "gif")  # some of what Graphviz writes
 
 
@@ -33,18 +39,18 @@ class DotNotFound(graphviz.ExecutableNotFound):
 
 
 def find_dot() -> str:
-    """The executable to render with: `dot` on PATH, else `graphviz-pure`.
+    """The executable to render with: `dot` on PATH, else `graphviz-pure`, unless the
+    environment variable AUTODIFF_RENDERER names one ("dot", "graphviz-pure" or a path).
 
     `graphviz-pure` is looked for next to `sys.executable` and in this interpreter's scripts
     directory before PATH.
     """
-    found = shutil.which("dot")
+    chosen = os.environ.get(CHOICE, "")
+    found = _find(chosen) if chosen else shutil.which("dot") or _find(PURE)
     if found:
         return found
-    beside = os.pathsep.join([os.path.dirname(sys.executable), sysconfig.get_path("scripts")])
-    found = shutil.which(PURE, path=beside) or shutil.which(PURE)
-    if found:
-        return found
+    if chosen:
+        raise DotNotFound(f"cannot render: {CHOICE}={chosen!r} names no executable here")
     raise DotNotFound(
         "cannot render: no Graphviz `dot` on PATH and no `graphviz-pure` beside "
         f"{sys.executable}. Run `pip install graphviz-pure` (SVG and PNG) or install Graphviz "
@@ -52,9 +58,22 @@ def find_dot() -> str:
     )
 
 
+def _find(name: str) -> str | None:
+    """`name` (or a path) on PATH; graphviz-pure also beside this interpreter, first."""
+    if Path(name).stem != PURE:
+        return shutil.which(name)
+    beside = os.pathsep.join([os.path.dirname(sys.executable), sysconfig.get_path("scripts")])
+    return shutil.which(name, path=beside) or shutil.which(name)
+
+
+def is_pure(executable: str) -> bool:
+    """Whether `executable` is graphviz-pure rather than Graphviz's own `dot`."""
+    return Path(executable).stem == PURE
+
+
 def formats() -> tuple[str, ...]:
     """The formats the renderer found here writes (`DotNotFound` when there is none)."""
-    return PURE_FORMATS if Path(find_dot()).stem == PURE else DOT_FORMATS
+    return PURE_FORMATS if is_pure(find_dot()) else DOT_FORMATS
 
 
 def stderr_text(error: subprocess.CalledProcessError) -> str:
@@ -74,8 +93,9 @@ def render_source(
     renderer's warnings go to stderr unless `quiet`; graphviz-pure's are always dropped, since
     it warns about the width of every non-ASCII character (×, ∂, w₁₂).
     """
+    check_dpi(dpi)
     executable = find_dot()
-    pure = Path(executable).stem == PURE
+    pure = is_pure(executable)
     command = [executable, f"-K{engine}", f"-T{format}"]
     if dpi is not None and format.split(":")[0] in RASTER:
         command.append(f"-Gdpi={dpi:g}")
@@ -91,7 +111,23 @@ def render_source(
         raise graphviz.CalledProcessError(done.returncode, command, done.stdout, stderr)
     if done.stderr and not (quiet or pure):
         sys.stderr.write(done.stderr.decode(errors="replace"))
-    return done.stdout
+    return _spaces_kept(done.stdout) if format.split(":")[0] == "svg" else done.stdout
+
+
+def _spaces_kept(svg: bytes) -> bytes:
+    """`svg` with its text's spaces kept as written: Graphviz 2.43 writes " 0.5" after "data"
+    as a text of its own, which browsers would shrink to "0.5", as graphviz-pure does."""
+    return re.sub(rb"<text(?![^>]*xml:space)", b'<text xml:space="preserve"', svg)
+
+
+def check_dpi(dpi: float | None) -> None:
+    """Refuse a resolution that is not a number from 10 to 2400 dots per inch."""
+    if dpi is None:
+        return
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)):
+        raise TypeError(f"dpi must be a number of dots per inch, got {dpi!r}")
+    if not (math.isfinite(dpi) and DPI[0] <= dpi <= DPI[1]):
+        raise ValueError(f"dpi must be from {DPI[0]} to {DPI[1]} dots per inch, got {dpi!r}")
 
 
 class Drawing(graphviz.Digraph):
@@ -143,11 +179,17 @@ class Drawing(graphviz.Digraph):
         return os.fspath(target)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict:
-        """IPython's display protocol: the drawing as SVG."""
-        wanted = {"image/svg+xml"} if include is None else set(include)
-        if "image/svg+xml" not in wanted - set(exclude or ()):
+        """IPython's display protocol: the drawing as SVG, and as HTML holding it inline, which
+        notebooks prefer: it shrinks to an output area narrower than itself instead of being
+        cut off (an SVG image keeps its own width), and its tooltips show."""
+        wanted = {"text/html", "image/svg+xml"} if include is None else set(include)
+        wanted -= set(exclude or ())
+        if not wanted & {"text/html", "image/svg+xml"}:
             return {}
-        return {"image/svg+xml": self.pipe(format="svg", encoding="utf-8")}
+        svg = self.pipe(format="svg", encoding="utf-8")
+        html = svg[svg.index("<svg"):].replace("<svg", FIT, 1)
+        bundle = {"text/html": html, "image/svg+xml": svg}
+        return {kind: shown for kind, shown in bundle.items() if kind in wanted}
 
 
 def _format(format: str, renderer: str | None, formatter: str | None) -> str:

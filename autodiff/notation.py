@@ -22,6 +22,11 @@ ELIDED = "…"  # an unnamed operand in a name that would be too long with it wr
 _ATOM = 9
 
 
+def is_constant(node: Value) -> bool:
+    """A number the program wrote (the 1 in `x - 1`): an unnamed leaf, called by its number."""
+    return not node.parents and node.name is None
+
+
 def node_names(order: Sequence[Value]) -> dict[Value, str]:
     """The name each node of a graph in topological `order` (output last) is shown with."""
     names: dict[Value, str] = {}
@@ -30,7 +35,7 @@ def node_names(order: Sequence[Value]) -> dict[Value, str]:
             names[node] = node.name
         elif node is order[-1]:
             names[node] = "L"
-        elif not node.parents:
+        elif is_constant(node):
             names[node] = number(node.data)
         else:
             names[node] = _short(node, names) or f"v{i}"

@@ -12,20 +12,26 @@ it has at every other step of the pass, so each node stays where it is from step
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import textwrap
-from collections import Counter
 from html import escape
+
+import graphviz
 
 from .dot import Drawing
 from .graph import local_derivatives, topological_order
-from .notation import expression, node_names, number
+from .notation import expression, is_constant, node_names, number
+from .progress import Progress
 from .steps import Step, Trace
 from .theme import Theme
 from .theme import theme as find_theme
-from .value import Partial, Value
+from .value import Value
 
-FONT = "Helvetica"
+# Arial, not Helvetica: Graphviz's `dot` maps "Helvetica" to a wider font (DejaVu Sans) than
+# the browser draws, while both find Arial (or its metric twin Liberation Sans) the same way.
+FONT = "Arial"
+FONTSIZES = (6, 72)  # the font sizes a drawing accepts, in points
 _LINE = 20  # characters of a box's title line; a longer expression is wrapped
 # Where the slots sit for each direction of the layout: the side parents come from.
 _SLOTS = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
@@ -48,14 +54,15 @@ def draw_graph(
     `step` draws the graph as it stands after that step of `backward_steps(root)`, or, given
     the pass's `Trace` (`step.trace`), before its first step: the forward pass alone, with the
     step's chain rule written under the picture unless `caption` is false. `theme`
-    is "light" or "dark", `fontsize` in points; for a sharper PNG, `.pipe(format="png",
-    dpi=200)`. Graphs with more than `max_nodes` nodes are refused: `dot` would take minutes
-    to lay them out.
+    is "light" or "dark", `fontsize` in points (6 to 72); for a sharper PNG,
+    `.pipe(format="png", dpi=200)` (10 to 2400). Graphs with more than `max_nodes` nodes are
+    refused: `dot` would take minutes to lay them out. Names and groups are drawn as text,
+    never read as markup. Drawing reads the graph and never changes it.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_graph: expected the Value to draw, got {root!r}")
-    if rankdir not in _SLOTS:
-        raise ValueError(f"draw_graph: rankdir must be one of {tuple(_SLOTS)}, got {rankdir!r}")
+    _check_options(rankdir, max_nodes, fontsize)
+    colours = find_theme(theme)
     order = topological_order(root)
     if len(order) > max_nodes:
         raise ValueError(
@@ -66,9 +73,8 @@ def draw_graph(
     trace = step if isinstance(step, Trace) or step is None else step.trace
     if trace is not None and trace.root is not root:
         raise ValueError("draw_graph: step comes from backward_steps of another graph")
-    colours = find_theme(theme)
     names = node_names(order) if trace is None else trace.names
-    progress = _Progress(order, step, colours)
+    progress = Progress(order, step)
     size = f"{fontsize:g}"
     graph = Drawing(
         name="computation graph", format="svg",
@@ -79,22 +85,24 @@ def draw_graph(
                    "shape": "box", "style": "rounded,filled", "margin": "0.05,0.03"},
         edge_attr={"color": colours.edge, "arrowsize": "0.7"},
     )
-    boxes = _Boxes(graph, colours)
+    boxes = _Boxes(graph, colours, fontsize)
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     computing = {node.group[:depth] for node in order if node.parents
                  for depth in range(1, len(_group(node)) + 1)}
     for node in order:
         kind = _kind(node, root, computing)
         fill, border = colours.kinds[kind]
-        attrs = {"fillcolor": fill, "color": border, "tooltip": _tooltip(node, names),
+        attrs = {"fillcolor": fill, "color": border,
+                 "tooltip": graphviz.escape(_tooltip(node, names)),
                  "class": " ".join(["value", kind, *progress.classes(node)]),
                  "penwidth": "2" if node is root else "1.2"}
         current = node is progress.current
         if current:
             attrs.update(color=colours.current, fillcolor=colours.current_fill)
         slots = [number(d) for d in local_derivatives(node)] if show_local_grads else []
-        cells = _Cells(names, colours, rankdir, fontsize, progress.widths(node, fontsize), current)
-        grad = progress.grad_text(node) if show_grad else None
+        cells = _Cells(names, colours, rankdir, fontsize, _widths(progress, node, fontsize),
+                       current)
+        grad = _grad_markup(progress, node, colours) if show_grad else None
         boxes.at(_group(node)).node(ids[node], cells.label(node, grad, slots), **attrs)
         for i, parent in enumerate(node.parents):
             head = f"{ids[node]}:s{i}:{_SLOTS[rankdir]}" if slots else ids[node]
@@ -114,69 +122,38 @@ def draw_graph(
 draw_dot = draw_graph  # micrograd's name for it, which its notebooks call
 
 
-class _Progress:
-    """How far backward has got at a step: which gradients are complete, partial or pending.
-
-    Without a step, backward has finished: every gradient is shown as `.grad` holds it.
-    """
-
-    def __init__(self, order: list[Value], step: Step | Trace | None, colours: Theme) -> None:
-        self.step = step
-        self.colours = colours
-        self.current = step.node if isinstance(step, Step) else None
-        if step is None:
-            return
-        self.trace = step if isinstance(step, Trace) else step.trace
-        self.totals = step.totals() if isinstance(step, Step) else {}
-        self.running: dict[Value, list[Partial]] = {self.trace.root: [1.0]}
-        for each in self.trace.steps:
-            for term in each.terms:
-                self.running.setdefault(term.parent, []).append(term.total)
-        self.uses = Counter(parent for node in order for parent in node.parents)
-        self.received: Counter[Value] = Counter()
-        at = step if isinstance(step, Step) else None
-        while at is not None:
-            self.received.update(term.parent for term in at.terms)
-            at = at.previous
-
-    def state(self, node: Value) -> str:
-        if self.step is None:
-            return "complete"
-        if node not in self.totals:
-            return "pending"
-        return "complete" if self.received[node] == self.uses[node] else "partial"
-
-    def classes(self, node: Value) -> list[str]:
-        if self.step is None:
-            return []
-        return [self.state(node), *(["current"] if node is self.current else [])]
-
-    def grad_text(self, node: Value) -> str:
-        """The gradient as it stands: pending ones as ?, partial sums followed by + …"""
-        state = self.state(node)
-        if state == "pending":
-            return f'<FONT COLOR="{self.colours.muted}">?</FONT>'
-        if self.step is None:
-            return f"<B>{number(node.grad)}</B>"
-        grad = number(self.trace.grad(node, self.totals[node]))
-        if state == "partial":
-            return f'<FONT COLOR="{self.colours.muted}">{_partial(grad)}</FONT>'
-        return f"<B>{grad}</B>"
-
-    def widths(self, node: Value, fontsize: float) -> tuple[float, float] | None:
-        """The widths of the data and grad cells at every step of the pass, fit to the widest
-        number the node shows at any of them, so no box changes size from step to step.
-        None without a step: each cell fits what it holds."""
-        if self.step is None:
-            return None
-        totals = self.running.get(node, [])
-        shown = ["?", *(_partial(number(self.trace.grad(node, t))) for t in totals[:-1]),
-                 *(number(self.trace.grad(node, t)) for t in totals[-1:])]
-        return _width(number(node.data), fontsize), max(_width(t, fontsize) for t in shown)
+def _check_options(rankdir: str, max_nodes: int, fontsize: float) -> None:
+    """Refuse, before any work, options no drawing can be made with."""
+    if rankdir not in _SLOTS:
+        raise ValueError(f"draw_graph: rankdir must be one of {tuple(_SLOTS)}, got {rankdir!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int):
+        raise TypeError(f"draw_graph: max_nodes must be a whole number, got {max_nodes!r}")
+    if max_nodes < 1:
+        raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes!r}")
+    if isinstance(fontsize, bool) or not isinstance(fontsize, (int, float)):
+        raise TypeError(f"draw_graph: fontsize must be a number of points, got {fontsize!r}")
+    if not (math.isfinite(fontsize) and FONTSIZES[0] <= fontsize <= FONTSIZES[1]):
+        raise ValueError(f"draw_graph: fontsize must be from {FONTSIZES[0]} to {FONTSIZES[1]} "
+                         f"points, got {fontsize!r}")
 
 
-def _partial(grad: str) -> str:
-    return f"{grad} + …"
+def _grad_markup(progress: Progress, node: Value, colours: Theme) -> str:
+    """The gradient as the grad cell shows it: muted until complete, then bold."""
+    state = progress.state(node)
+    text = progress.shown(node, state)
+    if state == "complete":
+        return f"<B>{text}</B>"
+    return f'<FONT COLOR="{colours.muted}">{escape(text)}</FONT>'
+
+
+def _widths(progress: Progress, node: Value, fontsize: float) -> tuple[float, float] | None:
+    """The widths of the data and grad cells at every step of the pass, fit to the widest
+    number the node shows at any of them, so no box changes size from step to step. None
+    without a step: each cell fits what it holds."""
+    if progress.step is None:
+        return None
+    widest = max(_width(text, fontsize) for text in progress.every_shown(node))
+    return _width(number(node.data), fontsize), widest
 
 
 # Helvetica's advance widths in thousandths of an em (bold digits are as wide), for the
@@ -190,13 +167,19 @@ def _width(text: str, fontsize: float) -> float:
     return -(-sum(_ADVANCE.get(c, 600) for c in text) * fontsize * 1.1 // 1000) + 4
 
 
+def _line(fontsize: float) -> int:
+    """The height of a line of text at `fontsize` and its cell's padding, with room for both
+    renderers' measures."""
+    return math.ceil(fontsize * 1.2) + 2
+
+
 def _caption(step: Step | Trace, fontsize: float) -> str:
     """The step's chain rule under the picture, one line per parent, in a box as large as the
     caption of any step of the pass needs, so that no caption moves the drawing."""
     trace = step if isinstance(step, Trace) else step.trace
     every = [_caption_lines(trace, k) for k in range(len(trace.steps) + 1)]
     width = max(_width(line, fontsize) for lines in every for line in lines)
-    height = max(map(len, every)) * round(fontsize * 1.3)
+    height = max(map(len, every)) * _line(fontsize)
     lines = _caption_lines(trace, 0) if isinstance(step, Trace) else [
         f"step {step.index + 1}: at {trace.names[step.node]}", *str(step).splitlines()]
     text = "".join(f'{escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
@@ -221,7 +204,7 @@ def _kind(node: Value, root: Value, computing: set[tuple[str, ...]]) -> str:
         return "intermediate"
     if node.group in computing:
         return "parameter"
-    return "input" if node.name is not None else "constant"
+    return "constant" if is_constant(node) else "input"
 
 
 def _group(node: Value) -> tuple[str, ...]:
@@ -256,7 +239,8 @@ class _Cells:
         self.current = current
 
     def label(self, node: Value, grad: str | None, slots: list[str]) -> str:
-        rows = [*(f'<TR><TD ALIGN="LEFT">{line}</TD></TR>' for line in self._title(node)),
+        rows = [*(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT">{line}</TD></TR>'
+                for line in self._title(node)),
                 self._row("data", number(node.data), self.widths[0])]
         if grad is not None:
             rows.append(self._row("grad", grad, self.widths[1]))
@@ -280,7 +264,8 @@ class _Cells:
         """A key and its number, left-aligned: renderers place text by the width they measure,
         which is not always the width a browser draws."""
         size = "" if width is None else (
-            f' WIDTH="{width + _width(key + " ", self.fontsize):g}" FIXEDSIZE="TRUE" HEIGHT="18"')
+            f' WIDTH="{width + _width(key + " ", self.fontsize):g}" FIXEDSIZE="TRUE"'
+            f' HEIGHT="{_line(self.fontsize)}"')
         return (f'<TR><TD ALIGN="LEFT"{size}>'
                 f'<FONT COLOR="{self.colours.muted}">{key}</FONT> {value}</TD></TR>')
 
@@ -310,15 +295,17 @@ _PLAIN = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸�
 
 
 def _markup(text: str, fontsize: float) -> str:
-    """`text` for an HTML-like label: escaped, its subscripts and superscripts marked up."""
+    """`text` for an HTML-like label, drawn as typed: escaped, its line breaks kept, its
+    subscripts and superscripts marked up (in a whole number of points, which is all that
+    Graphviz 2.43 sets them in)."""
     marked = []
     for script, run in itertools.groupby(text, _SCRIPTS.get):
         run = escape("".join(run))
         if script is not None:
-            run = (f'<{script}><FONT POINT-SIZE="{fontsize * 0.7:g}">{run.translate(_PLAIN)}'
-                   f"</FONT></{script}>")
+            run = (f'<{script}><FONT POINT-SIZE="{round(fontsize * 0.7)}">'
+                   f"{run.translate(_PLAIN)}</FONT></{script}>")
         marked.append(run)
-    return "".join(marked)
+    return '<BR ALIGN="LEFT"/>'.join("".join(marked).splitlines() or [""])
 
 
 def _table(body: str, attributes: str) -> str:
@@ -330,9 +317,10 @@ class _Boxes:
     to the graph at the end: siblings in the natural order of their names (layer 2 before
     layer 10), values in each in the order they were drawn."""
 
-    def __init__(self, graph: Drawing, colours: Theme) -> None:
+    def __init__(self, graph: Drawing, colours: Theme, fontsize: float) -> None:
         self.graph = graph
         self.colours = colours
+        self.fontsize = fontsize
         self.boxes: dict[tuple[str, ...], Drawing] = {(): graph}
 
     def at(self, group: tuple[str, ...]) -> Drawing:
@@ -340,7 +328,8 @@ class _Boxes:
             path = group[:depth]
             if path not in self.boxes:
                 self.boxes[path] = Drawing(name=f"cluster_{len(self.boxes)}", graph_attr={
-                    "label": path[-1], "style": "rounded,filled",
+                    "label": f"<{_markup(path[-1], self.fontsize)}>",  # text, never markup
+                    "style": "rounded,filled",
                     "fillcolor": self.colours.cluster_fill, "color": self.colours.cluster_border,
                     "fontcolor": self.colours.muted, "labeljust": "l",
                 })

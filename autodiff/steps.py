@@ -15,7 +15,7 @@ from functools import cached_property
 
 from . import graph
 from .graph import topological_order
-from .notation import factor, local, node_names, number, operand
+from .notation import factor, is_constant, local, node_names, number, operand
 from .value import Partial, Value
 
 
@@ -30,6 +30,13 @@ class Trace:
     root: Value
     names: dict[Value, str]
     start: dict[Value, Partial]  # each node's .grad before the pass
+
+    @classmethod
+    def fresh(cls, root: Value) -> Trace:
+        """A pass of its own from `root`, every gradient from 0, as drawings and pages show
+        backward: it reads the graph and never writes a `.grad`."""
+        order = topological_order(root)
+        return cls(root, node_names(order), dict.fromkeys(order, 0.0))
 
     def grad(self, node: Value, total: Partial) -> Partial:
         """`node.grad` once this pass has added `total`, combined as `Value.backward` does."""
@@ -83,11 +90,14 @@ class Step:
 
     def __str__(self) -> str:
         """One line per parent: the gradient it accumulates, ∂L/∂parent, and the local
-        derivative it multiplies by, written with the operation (∂(x × y)/∂x)."""
+        derivative it multiplies by, written with the operation (∂(x × y)/∂x). Constants the
+        program wrote as numbers get no line: ∂L/∂1 teaches nothing."""
         names = self.trace.names
         loss, node = names[self.trace.root], operand(self.node, names)
         lines = []
         for term in self.terms:
+            if is_constant(term.parent):
+                continue
             parent = operand(term.parent, names)
             line = (
                 f"∂{loss}/∂{parent} += ∂{loss}/∂{node} · {local(self.node, term.parent, names)}"
@@ -99,6 +109,8 @@ class Step:
                     f" = {number(term.total)}"
                 )
             lines.append(line)
+        if not lines:
+            lines.append(f"∂{loss}/∂{node} = {number(self.grad)} goes on to constants alone")
         return "\n".join(lines)
 
     def __repr__(self) -> str:

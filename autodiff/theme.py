@@ -53,6 +53,9 @@ THEMES = {"light": LIGHT, "dark": DARK}
 
 def theme(name: str) -> Theme:
     """The theme called `name` ("light" or "dark")."""
+    if not isinstance(name, str):
+        raise TypeError(f"theme: a theme is named by a string, one of {tuple(THEMES)}; "
+                        f"got {name!r}")
     if name not in THEMES:
         raise ValueError(f"theme: unknown theme {name!r}; choose one of {tuple(THEMES)}")
     return THEMES[name]

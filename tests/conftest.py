@@ -14,6 +14,17 @@ import browser
 import pytest
 from hypothesis import HealthCheck, settings
 
+
+def pytest_report_header() -> str:
+    """Which renderer draws in this run: the drawing tests ask it, and .ci/run runs both."""
+    from autodiff.dot import DotNotFound, find_dot
+
+    try:
+        return f"renderer: {find_dot()}"
+    except DotNotFound:
+        return "renderer: none"
+
+
 common = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("repeatable", derandomize=True, **common)
 settings.register_profile("explore", derandomize=False, **common)

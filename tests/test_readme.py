@@ -35,6 +35,17 @@ def test_ci_installs_a_browser_so_that_the_stepper_is_tested_in_one():
     assert ci.index("chromium-driver") < ci.index("pytest")
 
 
+def test_ci_draws_with_graphviz_and_again_without_it():
+    """Issue 19: the suite failed where Graphviz was installed, and CI never had it."""
+    root = Path(__file__).parent.parent
+    ci = (root / ".ci" / "run").read_text()
+    assert "chromium-driver graphviz" in ci and "set -euo pipefail" in ci and "|| true" not in ci
+    second = ci[ci.index("AUTODIFF_RENDERER=graphviz-pure"):]
+    drawing = ["test_render.py", "test_render_dot.py", "test_steps_stepper.py",
+               "test_stepper_browser.py", "test_cli.py"]
+    assert all(f"tests/{name}" in second and (root / "tests" / name).exists() for name in drawing)
+
+
 def test_every_python_example_runs_and_prints_what_the_readme_says(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for block in code_blocks("python"):

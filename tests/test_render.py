@@ -106,7 +106,7 @@ def test_groups_are_nested_boxes_in_natural_order_and_must_be_tuples_of_names():
     for p in parts[1:]:
         total = total + p
     source = draw_graph(total).source
-    labels = re.findall(r"label=\"?(layer \d+|neuron \d+)", source)
+    labels = re.findall(r"label=[<\"]?(layer \d+|neuron \d+)", source)
     assert labels == ["layer 1", "neuron 1", "neuron 2", "layer 2", "neuron 1", "neuron 2",
                       "layer 10", "neuron 1", "neuron 2"]
     parts[0].group = "layer 1"
@@ -276,3 +276,66 @@ def test_gradients_that_are_graphs_are_drawn_by_their_value():
     assert number(x.grad.data) in text
     grad_graph = ET.fromstring(draw_graph(x.grad).pipe(format="svg"))  # the gradient's own graph
     assert "cos" in "".join(grad_graph.itertext())
+
+
+SVG_NS, XLINK = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
+PAYLOAD = '<a>]; evil [URL="javascript:alert(1)" label="click me"]; graph [label=<b>'
+
+
+def links(svg: bytes) -> list[str]:
+    """Every link target in a rendered SVG."""
+    return [value for element in ET.fromstring(svg).iter()
+            for key, value in element.attrib.items() if key.endswith("href")]
+
+
+@pytest.mark.parametrize("typed", [PAYLOAD, "ends with a backslash \\", 'say "hi"', "a\\nb",
+                                   "two\nlines", "<b>bold?</b> & more"])
+def test_names_and_groups_are_drawn_as_typed_never_as_markup(typed):
+    """Issue 19: a group was written into DOT unescaped, so the payload made a live
+    javascript: link, and a group ending in a backslash broke the DOT source."""
+    x = Value(2.0, name=typed)
+    y = x * 3.0
+    y.group = (typed, "inner")
+    svg = draw_graph(y).pipe(format="svg")
+    assert links(svg) == []
+    drawing = parse(svg)
+    assert [name for name in drawing.clusters if name != "inner"] == [typed.split("\n")[0]]
+    lines = typed.split("\n")
+    texts = drawing.nodes["n0"].texts
+    assert texts[: len(lines)] == lines  # each line of the name as typed, in bold
+    tooltip = ET.fromstring(svg).find(f".//{{{SVG_NS}}}a").get(f"{{{XLINK}}}title")
+    assert tooltip.startswith(f"{typed}: leaf")
+
+
+@pytest.mark.parametrize("options, error, words", [
+    ({"fontsize": 1e9}, ValueError, "fontsize must be from 6 to 72 points, got 1000000000.0"),
+    ({"fontsize": float("nan")}, ValueError, "fontsize must be from 6 to 72 points, got nan"),
+    ({"fontsize": -5}, ValueError, "fontsize must be from 6 to 72 points, got -5"),
+    ({"fontsize": "14"}, TypeError, "fontsize must be a number of points, got '14'"),
+    ({"fontsize": True}, TypeError, "fontsize must be a number of points, got True"),
+    ({"max_nodes": 0}, ValueError, "max_nodes must be at least 1, got 0"),
+    ({"max_nodes": 2.5}, TypeError, "max_nodes must be a whole number, got 2.5"),
+    ({"max_nodes": "10"}, TypeError, "max_nodes must be a whole number, got '10'"),
+    ({"theme": None}, TypeError, r"a theme is named by a string, one of \('light', 'dark'\)"),
+    ({"theme": ["dark"]}, TypeError, "theme: a theme is named by a string"),
+    ({"theme": "blue"}, ValueError, "theme: unknown theme 'blue'"),
+])
+def test_options_are_checked_at_the_call(options, error, words):
+    """Issue 19: fontsize=1e9 ended in Pango's CRITICAL message, "14" in "Unknown format code
+    'g'", nan and -5 were accepted."""
+    loss, _ = example()
+    with pytest.raises(error, match=words):
+        draw_graph(loss, **options)
+
+
+@pytest.mark.parametrize("dpi, error, words", [
+    (0, ValueError, "dpi must be from 10 to 2400 dots per inch, got 0"),
+    (1e9, ValueError, "dpi must be from 10 to 2400"), (float("inf"), ValueError, "got inf"),
+    ("200", TypeError, "dpi must be a number of dots per inch, got '200'"),
+])
+def test_a_resolution_is_checked_before_rendering(dpi, error, words, tmp_path):
+    graph = draw_graph(example()[0])
+    with pytest.raises(error, match=words):
+        graph.pipe(format="png", dpi=dpi)
+    with pytest.raises(error, match=words):
+        graph.render(tmp_path / "g", format="png", dpi=dpi)

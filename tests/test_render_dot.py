@@ -14,7 +14,7 @@ import graphviz
 import pytest
 
 from autodiff import Value, draw_graph
-from autodiff.dot import DotNotFound, find_dot
+from autodiff.dot import CHOICE, DotNotFound, find_dot, formats, is_pure
 
 PURE_BESIDE = any(
     (Path(d) / name).exists()
@@ -31,12 +31,15 @@ def small_graph() -> Value:
 
 
 def run_python(script: str, path: Path) -> subprocess.CompletedProcess:
-    """`script` in a fresh interpreter whose PATH is only `path` (no dot, no virtualenv)."""
-    return subprocess.run([sys.executable, "-c", script], env={**os.environ, "PATH": str(path)},
+    """`script` in a fresh interpreter whose PATH is only `path` (no dot, no virtualenv), and
+    no renderer chosen: the finder's own choice."""
+    env = {key: value for key, value in os.environ.items() if key != CHOICE}
+    return subprocess.run([sys.executable, "-c", script], env={**env, "PATH": str(path)},
                           capture_output=True, text=True, timeout=120)
 
 
 def test_without_any_dot_rendering_says_how_to_get_one(tmp_path, monkeypatch):
+    monkeypatch.delenv(CHOICE, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     monkeypatch.setattr(sysconfig, "get_path", lambda name: str(tmp_path))
@@ -100,6 +103,7 @@ def test_a_dot_on_path_is_run_with_the_format_and_the_resolution_asked_for(tmp_p
     fake = tmp_path / "dot"
     fake.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "arguments"}\n')
     fake.chmod(0o755)
+    monkeypatch.delenv(CHOICE, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
     assert find_dot() == str(fake)
     draw_graph(small_graph()).pipe(format="png", dpi=200)
@@ -127,3 +131,34 @@ def test_render_saves_the_source_and_renders_beside_it(tmp_path):
     assert path == str(tmp_path / "neuron.png") and Path(path).read_bytes()[:4] == b"\x89PNG"
     assert not (tmp_path / "neuron").exists()  # cleanup removed the source
     assert graph.render(tmp_path / "again") == str(tmp_path / "again.svg")  # SVG by default
+
+
+@needs_sh
+@needs_pure
+def test_the_renderer_can_be_chosen_by_name_or_path(tmp_path, monkeypatch):
+    """System `dot` first, else graphviz-pure; AUTODIFF_RENDERER overrides (the CI's second
+    run of the drawing tests uses it to render with graphviz-pure where Graphviz is installed)."""
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\ncat > /dev/null\necho '<svg/>'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv(CHOICE, raising=False)
+    assert find_dot() == str(fake)
+    monkeypatch.setenv(CHOICE, "graphviz-pure")
+    assert is_pure(find_dot()) and formats() == ("svg", "png")
+    monkeypatch.setenv(CHOICE, str(fake))
+    assert find_dot() == str(fake) and "pdf" in formats()
+    monkeypatch.setenv(CHOICE, "no-such-renderer")
+    with pytest.raises(DotNotFound, match="AUTODIFF_RENDERER='no-such-renderer' names no"):
+        find_dot()
+
+
+def test_each_renderer_writes_what_it_can():
+    """Graphviz's `dot` writes PDF; graphviz-pure refuses it and says how to get it."""
+    graph = draw_graph(small_graph())
+    if "pdf" in formats():
+        assert graph.pipe(format="pdf").startswith(b"%PDF")
+    else:
+        with pytest.raises(graphviz.CalledProcessError, match="not PDF"):
+            graph.pipe(format="pdf")
+    assert graph.pipe(format="png").startswith(b"\x89PNG")

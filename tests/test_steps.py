@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 from graphs import build, leaves, operations
@@ -163,3 +164,16 @@ def test_non_finite_numbers_are_written_compactly():
 )
 def test_numbers_have_four_significant_digits(x, text):
     assert number(x) == text
+
+
+def test_constants_the_program_wrote_get_no_line_of_their_own():
+    """Issue 19: (out - 1) ** 2 stepped "∂L/∂1 += …", which teaches nothing."""
+    out = Value(0.25, name="out")
+    loss = (out - 1) ** 2 + 3.0 * out
+    lines = [line for step in backward_steps(loss) for line in str(step).splitlines()]
+    assert lines and not [line for line in lines if re.match(r"∂L/∂\(?-?[\d.]+\)? \+=", line)]
+    assert sum(line.startswith("∂L/∂out += ") for line in lines) == 2
+    assert out.grad == 2 * (0.25 - 1) + 3.0  # their gradients are still computed
+    constants = Value(2.0) * 3.0  # a step that reaches constants alone says so
+    (_, second) = backward_steps(constants * Value(1.0, name="q"))
+    assert str(second) == "∂L/∂(2 × 3) = 1 goes on to constants alone"
