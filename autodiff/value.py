@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Collection, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any, Union
+from typing import Any, SupportsIndex, Union
 
 from .mode import PLAIN, current
 
@@ -203,14 +204,35 @@ class Value:
 
     __hash__ = object.__hash__
 
-    def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
-        """Copies and pickles: the fields saved, less the mark of the original's last walk
-        (which pickles made before walks marked nodes do not have)."""
-        attributes, fields = state
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple:
+        """Copies and pickles without recursion as deep as the graph: a node with parents lists
+        its ancestors before itself, parents first, so that `pickle` and `copy.deepcopy` have
+        made each node's parents by the time they reach its fields (the ancestors, listed, are
+        saved by their fields alone)."""
+        listed = _listed()
+        if id(self) in listed or not self.parents:
+            listed.discard(id(self))
+            return _made_after, (type(self),), self._fields()
+        ancestors = _ancestors(self)
+        listed.update(map(id, ancestors))
+        return _made_after, (type(self), *ancestors, _Unlist(ancestors)), self._fields()
+
+    def _fields(self) -> tuple:
+        return (self.data, self.grad, self.parents, self.local_grads, self.primitive, self.name,
+                self.__dict__ or None)
+
+    def __setstate__(self, state: tuple) -> None:
+        """Copies and pickles: the fields saved, or the `(attributes, fields)` of pickles made
+        before this format (less the mark of the original's last walk, if they have one)."""
         self._walk = None
-        for name, value in {**(attributes or {}), **fields}.items():
-            if name != "_walk":
-                setattr(self, name, value)
+        if len(state) == 2:
+            attributes, fields = state
+            state = (*(fields[name] for name in _FIELDS), attributes)
+        *fields, attributes = state
+        for name, value in zip(_FIELDS, fields):
+            setattr(self, name, value)
+        if attributes:
+            self.__dict__.update(attributes)
 
     # --- arithmetic: forward pass and local derivatives written out, as these run most -------
     # (the table's rules give the same numbers, tested; written out, a micrograd-style training
@@ -332,6 +354,61 @@ def _compare(op: str, a: Value, b: Operand) -> bool:
     if recording is not None:
         recording.guards.append((op, a, b, outcome))
     return outcome
+
+
+_FIELDS = ("data", "grad", "parents", "local_grads", "primitive", "name")
+# Ids of the nodes a descendant's copy has listed before itself, to be saved field by field:
+# per thread and task, as copies run there.
+_LISTED: ContextVar[set[int]] = ContextVar("autodiff_listed")
+
+
+def _listed() -> set[int]:
+    listed = _LISTED.get(None)
+    if listed is None:
+        listed = set()
+        _LISTED.set(listed)
+    return listed
+
+
+def _ancestors(root: Value) -> list[Value]:
+    """Every node `root` depends on (not root), each after its parents: an explicit stack."""
+    order: list[Value] = []
+    seen = {id(root)}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order[:-1]
+
+
+def _made_after(cls: type, *earlier: object) -> Value:
+    """A new node, to be filled in from its fields: `earlier` were saved (made) first."""
+    return cls.__new__(cls)
+
+
+class _Unlist:
+    """The end of the ancestors a copy lists: nodes it never reached again (already saved
+    elsewhere in the same pickle) stop being listed."""
+
+    def __init__(self, nodes: list[Value]) -> None:
+        self.ids = [id(node) for node in nodes]
+
+    def _done(self) -> None:
+        _listed().difference_update(self.ids)
+
+    def __reduce__(self) -> tuple:
+        self._done()
+        return (tuple, ())
+
+    def __deepcopy__(self, memo: dict) -> None:
+        self._done()
 
 
 def _name(name: object, label: object) -> str | None:
@@ -508,6 +585,17 @@ def _power_notation(n: Number) -> Notation:
 
 _POWERS: dict[str, Primitive] = {}
 _CUSTOM: dict[str, Primitive] = {}
+_MADE_ON_THE_FLY = 256  # entries per table: exponents and op names are usually a handful
+
+
+def _kept(table: dict[str, Primitive], primitive: Primitive) -> Primitive:
+    """`primitive`, kept in `table` under its name; a full table is emptied first, so that a
+    program making endless names (micrograd's f"**{e}" for every exponent e) keeps at most
+    `_MADE_ON_THE_FLY` primitives alive beyond the nodes that use them."""
+    if len(table) >= _MADE_ON_THE_FLY:
+        table.clear()
+    table[primitive.name] = primitive
+    return primitive
 
 
 def power(n: Number) -> Primitive:
@@ -518,23 +606,20 @@ def power(n: Number) -> Primitive:
     n = int(n) if isinstance(n, Integral) else float(n)
     name = f"**{n}"
     found = _POWERS.get(name)
-    if found is None:
-        if len(_POWERS) > 4096:  # exponents are usually a handful of constants
-            _POWERS.clear()
-        found = _POWERS[name] = Primitive(
-            name, 1, lambda x: _pow(x, n), lambda x, out: (_power_slope(x, n),),
-            _power_notation(n), (primitive_named, (name,)), (4, 5, 5),
-        )
-    return found
+    if found is not None:
+        return found
+    return _kept(_POWERS, Primitive(
+        name, 1, lambda x: _pow(x, n), lambda x, out: (_power_slope(x, n),),
+        _power_notation(n), (primitive_named, (name,)), (4, 5, 5),
+    ))
 
 
 def _custom(op: str) -> Primitive:
     """The primitive of nodes a program made micrograd's way: a name, and no rule of its own."""
     found = _CUSTOM.get(op)
-    if found is None:
-        found = _CUSTOM[op] = Primitive(op, None, None, None, function(op or "op"),
-                                        (_custom, (op,)))
-    return found
+    if found is not None:
+        return found
+    return _kept(_CUSTOM, Primitive(op, None, None, None, function(op or "op"), (_custom, (op,))))
 
 
 def primitive_named(name: str) -> Primitive:
