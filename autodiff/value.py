@@ -124,10 +124,13 @@ class Value:
                 raise TypeError(f"Value(): each of _children must be a Value, got {parent!r}")
         if not isinstance(op, str):
             raise TypeError(f"Value(): _op must be a string, got {op!r}")
-        if current().grad_enabled:
+        mode = current()
+        if mode.grad_enabled:
             self.parents = parents
             self.local_grads = None  # known only to the node's _backward
             self.primitive = _custom(op)
+            if mode.recording is not None:
+                mode.recording.made.add(id(self))
 
     def __repr__(self) -> str:
         named = f", name={self.name!r}" if self.name is not None else ""
@@ -352,7 +355,7 @@ def _compare(op: str, a: Value, b: Operand) -> bool:
     outcome = COMPARISONS[op](a.data, b.data)
     recording = current().recording
     if recording is not None:
-        recording.guards.append((op, a, b, outcome))
+        recording.guard(op, a, b, outcome)
     return outcome
 
 
@@ -787,6 +790,8 @@ def _record(
     if mode.grad_enabled:
         node.parents = parents
         node.primitive = primitive
+        if mode.recording is not None:  # compile tells nodes f makes from those it captures
+            mode.recording.made.add(id(node))
         if local_grads is not None:
             node.local_grads = local_grads
         elif len(parents) == 1:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 
 import autodiff
 from autodiff import PRIMITIVES, Value, grad, hessian, no_grad, primitive, value_and_grad
-from autodiff.compiled import MAX_RECORDINGS
+from autodiff.compiled import GIVE_UP_AFTER, MAX_RECORDINGS
 from autodiff.value import power
 
 
@@ -130,21 +130,24 @@ def test_comparisons_inside_max_and_on_nodes_outside_the_output_are_guarded():
 
 
 def test_the_recordings_are_bounded_and_the_most_recently_used_kept():
+    paths = GIVE_UP_AFTER - 4  # fewer recordings than compile makes before judging them
+
     def f(x):
-        for k in range(20):  # a loop that stops at the first k above x: one path per bucket
+        for k in range(paths):  # a loop that stops at the first k above x: one path per bucket
             if x < k:
                 return x * k
         return x
 
     compiled = autodiff.compile(f)
-    for k in range(20):
+    for k in range(paths):
         assert compiled(k - 0.5) == (k - 0.5) * k
         assert len(compiled.recordings) == min(k + 1, MAX_RECORDINGS)
     kept = compiled.recordings
-    compiled(19 - 0.5)
+    compiled(paths - 1.5)
     assert compiled.recordings == kept  # the most recent one again: nothing recorded
     compiled(0.5)
     assert len(compiled.recordings) == MAX_RECORDINGS and compiled.recordings[1] is kept[0]
+    assert not compiled.eager
 
 
 def test_values_read_from_outside_f_are_read_on_each_call():
@@ -261,3 +264,98 @@ def test_the_generated_code_holds_constants_and_no_name_from_the_program():
     source = compiled.recordings[0].source
     assert "secret" not in source and source.startswith("def replay(")
     assert " * 0.25" in source and ".data" in source  # the constant written in, x read
+
+
+# --- captured Values, leaf or not, and the arguments that select a recording -----------------
+
+
+def test_a_captured_value_that_is_not_a_leaf_is_read_from_its_data_on_each_call():
+    """The issue's numbers: c = a * 3 captured; after a.data = 5 and c.data = 100, f reads
+    c.data, 100, and so must the replay (it gave 15, recomputing c from a)."""
+    a = Value(2.0)
+    c = a * 3.0
+    f = lambda x: x * c
+    compiled = autodiff.compile(f)
+    assert compiled(1.0) == 6.0
+    a.data, c.data = 5.0, 100.0
+    assert compiled(1.0) == f(Value(1.0)).data == 100.0
+    assert compiled.value_and_grad(2.0) == value_and_grad(f)(2.0) == (200.0, 100.0)
+    assert len(compiled.recordings) == 1 and compiled.recordings[0].captured == (c,)
+
+
+def test_nodes_made_inside_f_from_captured_values_are_recomputed():
+    w = Value(2.0)
+    f = lambda x: x * (w * w) + (w + 1.0).tanh()  # w * w is made in f: computed from w.data
+    compiled = autodiff.compile(f)
+    compiled(1.0)
+    w.data = -3.0
+    assert same(compiled.value_and_grad(0.5), value_and_grad(f)(0.5))
+
+
+def test_a_replaced_captured_value_is_noticed_and_recorded_again():
+    class Model:
+        def __init__(self):
+            self.w = Value(2.0)
+            self.layers = [{"b": Value(1.0)}]
+
+    model = Model()
+    f = lambda x: model.w * x + model.layers[0]["b"]
+    compiled = autodiff.compile(f)
+    assert compiled(3.0) == 7.0
+    model.w = Value(10.0)  # the issue's replacement: f reads the new object
+    assert compiled(3.0) == 31.0 == f(Value(3.0)).data
+    model.layers[0]["b"] = Value(-1.0)
+    assert compiled.value_and_grad(3.0) == (29.0, 10.0)
+    model.layers = []  # the way is gone: f itself fails, and so does the call
+    with pytest.raises(IndexError):
+        compiled(3.0)
+    assert len(compiled.recordings) == 3
+
+
+def test_replaced_values_in_closures_defaults_globals_and_bound_objects_are_noticed():
+    global GLOBAL_W
+    GLOBAL_W = Value(1.0)
+    holder = [Value(2.0)]
+
+    class Scaled:
+        def __init__(self):
+            self.s = Value(3.0)
+
+        def __call__(self, x, d=None):
+            return x * self.s
+
+        def method(self, x):
+            return x * self.s * GLOBAL_W * holder[0]
+
+    scaled = Scaled()
+    compiled = autodiff.compile(scaled.method)
+    assert compiled(1.0) == 6.0
+    for replace, expected in [(lambda: setattr(scaled, "s", Value(5.0)), 10.0),
+                              (lambda: holder.__setitem__(0, Value(7.0)), 35.0),
+                              (lambda: globals().__setitem__("GLOBAL_W", Value(-1.0)), -35.0)]:
+        replace()
+        assert compiled(1.0) == expected == scaled.method(Value(1.0)).data
+
+    def with_default(x, w=Value(4.0)):  # noqa: B008 (the default is the captured Value)
+        return x * w
+
+    compiled = autodiff.compile(with_default)
+    assert compiled(2.0) == 8.0
+    with_default.__defaults__ = (Value(0.5),)
+    assert compiled(2.0) == 1.0
+
+
+def test_numbers_that_select_a_recording_are_keyed_by_their_bits():
+    """The issue's numbers: f with copysign(1, s) gives (-2, -1) for s = -0.0 eagerly; with
+    0.0 and -0.0 sharing a recording the replay gave (2, 1)."""
+    f = lambda x, s: x * math.copysign(1.0, s)
+    compiled = autodiff.compile(f)
+    assert compiled.value_and_grad(2.0, 0.0) == (2.0, 1.0)
+    assert compiled.value_and_grad(2.0, -0.0) == value_and_grad(f)(2.0, -0.0) == (-2.0, -1.0)
+    assert compiled.value_and_grad(2.0, [0.0, -0.0][1]) == (-2.0, -1.0)
+    assert len(compiled.recordings) == 2
+    nan = autodiff.compile(lambda x, s: x * 2.0 if s != s else x)
+    for _ in range(3):
+        assert nan(1.5, math.nan) == 3.0
+        assert nan(1.5, -math.nan) == 3.0
+    assert nan.recorded == 1 and nan.replayed == 5  # a NaN argument hits its recording
