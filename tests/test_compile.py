@@ -359,3 +359,64 @@ def test_numbers_that_select_a_recording_are_keyed_by_their_bits():
         assert nan(1.5, math.nan) == 3.0
         assert nan(1.5, -math.nan) == 3.0
     assert nan.recorded == 1 and nan.replayed == 5  # a NaN argument hits its recording
+
+
+# --- when recording does not pay -----------------------------------------------------------
+
+
+def fourteen_guards(xs):
+    """Fourteen comparisons: random inputs take one of 2**14 paths, so recordings rarely hit."""
+    total = xs[0] * 0.0
+    for x in xs:
+        total = total + (x * x if x > 0 else (x * 0.5).tanh())
+    return total
+
+
+def test_a_function_whose_recordings_rarely_hit_runs_eagerly_and_says_so_once():
+    import random
+    import warnings
+
+    rng = random.Random(7)
+    compiled = autodiff.compile(fourteen_guards)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(200):
+            xs = [rng.uniform(-1, 1) for _ in range(14)]
+            assert same(compiled.value_and_grad(xs), value_and_grad(fourteen_guards)(xs))
+            assert same(compiled(xs), fourteen_guards([Value(x) for x in xs]).data)
+    warned = [w for w in caught if issubclass(w.category, autodiff.CompileWarning)]
+    assert len(warned) == 1 and compiled.eager and compiled.recordings == ()
+    message = str(warned[0].message)
+    assert "fourteen_guards" in message and "the comparison '>'" in message
+    assert f"test_compile.py:{fourteen_guards.__code__.co_firstlineno + 4}" in message
+    assert compiled.recorded == GIVE_UP_AFTER
+
+
+def test_after_giving_up_a_vjp_of_a_list_of_outputs_is_still_the_chain_rule():
+    f = lambda x, y, n: [x * y if x > y else x - y, (x + y).tanh() * n, 3.0]
+    compiled = autodiff.compile(f, (0, 1))
+    with pytest.warns(autodiff.CompileWarning, match="the arguments that select a recording"):
+        for n in range(GIVE_UP_AFTER + 1):  # a new static argument each call: never replayed
+            compiled.vjp(0.5, -2.0, n)
+    assert compiled.eager
+    outputs, pullback = compiled.vjp(0.5, -2.0, 7)
+    x, y = Value(0.5), Value(-2.0)
+    cotangent = [0.25, -1.5, 2.0]
+    expected = autodiff.backpropagate(autodiff.weighted_sum(cotangent, f(x, y, 7)))
+    assert outputs == [-1.0, math.tanh(-1.5) * 7, 3.0]
+    assert pullback(cotangent) == (expected[x], expected[y])
+    with pytest.raises(RuntimeError, match="once"):
+        pullback(cotangent)
+    with pytest.raises(TypeError, match="argument 0 is a Value"):
+        compiled(Value(1.0), 2.0, 1)
+
+
+def test_a_function_whose_recordings_pay_keeps_them():
+    import warnings
+
+    compiled = autodiff.compile(lambda x: x.relu() if x > 1 else -x if x > 0 else x * x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for k in range(300):
+            compiled(k % 3 - 0.5)
+    assert not compiled.eager and compiled.recorded == 3 and compiled.replayed == 297
