@@ -46,9 +46,11 @@ class RecordedGraph:
         roots = [o for o in outputs if isinstance(o, Value)] + [v for g in guards for v in g[1:3]]
         self.order = _walk(roots, made)
         self.at = {node: i for i, node in enumerate(self.order)}
-        given = set(inputs) | constants
+        self.input_set = set(inputs)
+        given = self.input_set | constants
         self.captured = [node for node in self.order
                          if node not in given and (not node.parents or id(node) not in made)]
+        self.captured_set = set(self.captured)
 
 
 def _walk(roots: list[Value], made: set[int]) -> list[Value]:
@@ -88,16 +90,11 @@ class Replay(NamedTuple):
 def write_replay(graph: RecordedGraph, ways: dict[Value, Way], count: int | None) -> Replay:
     """The source of `replay(*inputs)` for `graph` (`count`: None for one output, else the
     number of outputs), checking that each captured Value with a way is still found there."""
-    writer = _Writer(graph, ways)
-    writer.forward()
-    writer.guards()
-    writer.outputs(count)
-    writer.backward(count)
-    return Replay("\n".join(writer.lines) + "\n", writer.code.namespace, writer.checks)
+    return Writer(graph, ways).replay(count)
 
 
-class _Writer:
-    """The lines of one replay, written half by half."""
+class Writer:
+    """The lines of one replay, written half by half: a variable per node, a line per node."""
 
     def __init__(self, graph: RecordedGraph, ways: dict[Value, Way]) -> None:
         self.graph, self.ways, self.code = graph, ways, Code()
@@ -109,22 +106,38 @@ class _Writer:
         self.name = [f"v{i}" for i in range(n)]  # a variable, or a constant's literal
         self.terms: dict[int, list[Symbol]] = {}  # what the chain rule adds into each gradient
 
+    def replay(self, count: int | None) -> Replay:
+        self.forward()
+        self.guards()
+        self.outputs(count)
+        self.backward(count)
+        return Replay("\n".join(self.lines) + "\n", self.code.namespace, self.checks)
+
     def forward(self) -> None:
-        graph, code, name = self.graph, self.code, self.name
-        inputs, captured = set(graph.inputs), set(graph.captured)
+        graph, name = self.graph, self.name
         for i, node in enumerate(graph.order):
-            if node in inputs:
-                self.needs[i] = True
-            elif node in graph.constants:
-                name[i] = code.literal(node.data).text
-            elif node in captured:  # read on each call, where f finds it
-                self._check_way(node)
-                self.lines.append(f"    v{i} = {code.bind(node)}.data")
-            else:
-                forward = code.forward(_compilable(node), len(node.parents))
+            if not self.leaf(i, node):
+                forward = self.code.forward(compilable(node), len(node.parents))
                 parents = (name[graph.at[p]] for p in node.parents)
                 self.lines.append(f"    v{i} = {forward.format(*parents)}")
                 self.needs[i] = any(self.needs[graph.at[p]] for p in node.parents)
+
+    def leaf(self, i: int, node: Value) -> bool:
+        """Write what starts the forward pass at node i (an input, a constant, a captured
+        Value read where f finds it); False for a node to compute."""
+        if node in self.graph.input_set:
+            self.needs[i] = True
+        elif node in self.graph.constants:
+            self.constant(i, node)
+        elif node in self.graph.captured_set:
+            self._check_way(node)
+            self.lines.append(f"    {self.name[i]} = {self.code.bind(node)}.data")
+        else:
+            return False
+        return True
+
+    def constant(self, i: int, node: Value) -> None:
+        self.name[i] = self.code.literal(node.data).text
 
     def _check_way(self, node: Value) -> None:
         way = self.ways.get(node)
@@ -147,13 +160,13 @@ class _Writer:
         shown = [self.name[self.graph.at[o]] if isinstance(o, Value)
                  else self.code.literal(float(o)).text for o in self.graph.outputs]
         self.lines.append(
-            f"    cotangent = yield {shown[0] if count is None else _listed(shown, '[]')}")
+            f"    cotangent = yield {shown[0] if count is None else listed(shown, '[]')}")
 
     def backward(self, count: int | None) -> None:
         graph, terms = self.graph, self.terms
         given = ["cotangent"] if count is None else [f"c{k}" for k in range(count)]
         if count:
-            self.lines.append(f"    {_listed(given)} = cotangent")
+            self.lines.append(f"    {listed(given)} = cotangent")
         for gradient, o in zip(given, graph.outputs):  # the outputs' gradients start the rule
             if isinstance(o, Value) and self.needs[graph.at[o]]:
                 terms.setdefault(graph.at[o], []).append(Symbol(gradient))
@@ -164,7 +177,7 @@ class _Writer:
                     self._chain_rule(i)
         grads = [f"g{graph.at[x]}" if x in graph.at and graph.at[x] in terms else "0.0"
                  for x in graph.inputs]
-        self.lines.append(f"    return {_listed(grads, '()')}")
+        self.lines.append(f"    return {listed(grads, '()')}")
 
     def _chain_rule(self, i: int) -> None:
         """The terms node i adds into its parents' gradients."""
@@ -173,21 +186,21 @@ class _Writer:
         rule = self.code.derivative(node.primitive, len(node.parents))
         if rule is None:  # the rule's own call, once for all the parents
             rule = [Symbol(f"d{i}_{k}") for k in range(len(node.parents))]
-            self.lines.append(f"    {_listed([d.text for d in rule])} = "
+            self.lines.append(f"    {listed([d.text for d in rule])} = "
                               f"{self.code.call(node.primitive.derivative, names)}")
         for k, parent in enumerate(node.parents):
             if self.needs[graph.at[parent]]:
                 local = Symbol(rule[k].text.format(*names), rule[k].precedence)
-                self.terms.setdefault(graph.at[parent], []).append(_product(local, f"g{i}"))
+                self.terms.setdefault(graph.at[parent], []).append(product(local, f"g{i}"))
 
 
-def _listed(items: list[str], brackets: str = "") -> str:
+def listed(items: list[str], brackets: str = "") -> str:
     """Items separated by commas, a one-item tuple or target list marked by its comma."""
     text = ", ".join(items) + ("," if len(items) == 1 and brackets != "[]" else "")
     return f"{brackets[:1]}{text}{brackets[1:]}"
 
 
-def _product(local: Symbol, gradient: str) -> Symbol:
+def product(local: Symbol, gradient: str) -> Symbol:
     """`local * gradient`, the chain rule's term."""
     unit = unit_product(local, Symbol(gradient))
     if unit is not None:
@@ -196,7 +209,7 @@ def _product(local: Symbol, gradient: str) -> Symbol:
     return Symbol(f"{text} * {gradient}", PRODUCT)
 
 
-def _compilable(node: Value) -> Primitive:
+def compilable(node: Value) -> Primitive:
     primitive = node.primitive
     if node.local_grads is None or primitive is None or primitive.derivative is None:
         raise TypeError(

@@ -1,0 +1,173 @@
+"""The replay of a large graph: runs of repeated operations written once, as loops over tables.
+
+Python compiles straight-line code at several microseconds a line, which for a graph of 10^5
+nodes takes longer than many eager runs of it. Above `ROLL_ABOVE` nodes the replay keeps the
+values in a list `V` and the gradients in a list `G`, and a run of nodes that repeat the same
+operations (a chain v·0.5 + 0.5, the same layer over a batch) is written once, as a loop over a
+table of the nodes' positions in `V`. Each node still computes its value with its primitive's
+forward function and adds the same terms into its parents' gradients, in the order
+`graph.backward_pass` adds them, into sums that start at 0.0 as there: the same bits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .captures import Way
+from .codegen import RecordedGraph, Replay, Writer, compilable, listed, product
+from .tracing import Symbol
+from .value import Value
+
+ROLL_ABOVE = 20_000  # nodes; below, straight-line code (faster per call) compiles quickly
+_MIN_REPEATS = 8  # repetitions that make a run worth a loop
+_MAX_PERIOD = 64  # nodes in the body of a loop
+
+
+def write_rolled_replay(graph: RecordedGraph, ways: dict[Value, Way], count: int | None) -> Replay:
+    """As `codegen.write_replay`, with runs of repeated operations rolled into loops."""
+    return RolledWriter(graph, ways).replay(count)
+
+
+class RolledWriter(Writer):
+    """A replay whose nodes live in lists, runs of them computed by loops."""
+
+    def __init__(self, graph: RecordedGraph, ways: dict[Value, Way]) -> None:
+        super().__init__(graph, ways)
+        at, bind = graph.at, self.code.bind
+        self.name = [f"V[{i}]" for i in range(len(graph.order))]
+        start = tuple(node.data if node in graph.constants else 0.0 for node in graph.order)
+        params = [f"x{k}" for k in range(len(graph.inputs))]
+        self.lines = [f"def replay({', '.join(params)}):",
+                      f"    V = {bind(list, 'F')}({bind(start, 'K')})"]
+        self.lines += [f"    V[{at[x]}] = x{k}" for k, x in enumerate(graph.inputs) if x in at]
+        self.computed: list[int] = []  # the nodes f made, in order
+
+    def constant(self, i: int, node: Value) -> None:
+        """Constants are in V from the start."""
+
+    def forward(self) -> None:
+        graph = self.graph
+        for i, node in enumerate(graph.order):
+            if not self.leaf(i, node):
+                compilable(node)
+                self.computed.append(i)
+                self.needs[i] = any(self.needs[graph.at[p]] for p in node.parents)
+        self.wanted = self._wanted()
+        self.runs = list(_runs([self._shape(i) for i in self.computed]))
+        for run in self.runs:
+            self._write(*run, forward=True)
+
+    def _wanted(self) -> list[bool]:
+        """Which nodes' gradients the backward pass computes: those with an input upstream
+        that backward reaches from the outputs (not a guard's operand alone)."""
+        graph = self.graph
+        reached = [False] * len(graph.order)
+        for o in graph.outputs:
+            if isinstance(o, Value):
+                reached[graph.at[o]] = True
+        for i in reversed(self.computed):
+            if reached[i]:
+                for p in graph.order[i].parents:
+                    reached[graph.at[p]] = True
+        return [r and n for r, n in zip(reached, self.needs)]
+
+    def _shape(self, i: int) -> tuple:
+        """What must repeat for nodes to share a loop: the operation and its gradients."""
+        node, at = self.graph.order[i], self.graph.at
+        return (node.primitive, len(node.parents), self.wanted[i],
+                tuple(self.wanted[at[p]] for p in node.parents))
+
+    def backward(self, count: int | None) -> None:
+        graph = self.graph
+        given = ["cotangent"] if count is None else [f"c{k}" for k in range(count)]
+        if count:
+            self.lines.append(f"    {listed(given)} = cotangent")
+        self.lines.append(f"    G = [0.0] * {len(graph.order)}")
+        for gradient, o in zip(given, graph.outputs):  # the outputs' gradients start the rule
+            if isinstance(o, Value) and self.wanted[graph.at[o]]:
+                self.lines.append(f"    G[{graph.at[o]}] += {gradient}")
+        for run in reversed(self.runs):
+            self._write(*run, forward=False)
+        grads = [f"G[{graph.at[x]}]" if x in graph.at else "0.0" for x in graph.inputs]
+        self.lines.append(f"    return {listed(grads, '()')}")
+
+    def _write(self, start: int, period: int, repeats: int, forward: bool) -> None:
+        """A run's half: its nodes' lines, in a loop over their positions when it repeats."""
+        body = self.computed[start:start + period]
+        if repeats == 1:
+            slots = [self._positions(i) for i in body]
+            indent = "    "
+        else:
+            slots = [[f"i{k}", *(f"p{k}_{j}" for j in range(len(self.graph.order[i].parents)))]
+                     for k, i in enumerate(body)]
+            table = tuple(
+                tuple(n for i in self.computed[at:at + period] for n in self._positions(i))
+                for at in range(start, start + period * repeats, period)
+            )
+            rows = self.code.bind(table, "K")
+            if not forward:
+                rows = f"{self.code.bind(reversed, 'F')}({rows})"
+            self.lines.append(f"    for {', '.join(s for slot in slots for s in slot)} in {rows}:")
+            indent = "        "
+        pairs = list(zip(body, slots))
+        for i, slot in pairs if forward else reversed(pairs):
+            lines = self._forward(i, slot) if forward else self._backward(i, slot)
+            self.lines += [indent + line for line in lines]
+
+    def _positions(self, i: int) -> list:
+        return [i, *(self.graph.at[p] for p in self.graph.order[i].parents)]
+
+    def _forward(self, i: int, slot: list) -> list[str]:
+        node = self.graph.order[i]
+        forward = self.code.forward(node.primitive, len(node.parents))
+        return [f"V[{slot[0]}] = {forward.format(*(f'V[{p}]' for p in slot[1:]))}"]
+
+    def _backward(self, i: int, slot: list) -> list[str]:
+        """The terms node i adds into its parents' gradients, as `backward_pass` adds them."""
+        node, (_, _, wanted, parents_wanted) = self.graph.order[i], self._shape(i)
+        if not wanted or not any(parents_wanted):
+            return []
+        names = [f"V[{p}]" for p in slot[1:]] + [f"V[{slot[0]}]"]
+        lines = [f"g = G[{slot[0]}]"]
+        rule = self.code.derivative(node.primitive, len(node.parents))
+        if rule is None:  # the rule's own call, once for all the parents
+            rule = [Symbol(f"d{k}") for k in range(len(node.parents))]
+            lines.append(f"{listed([d.text for d in rule])} = "
+                         f"{self.code.call(node.primitive.derivative, names)}")
+        for k, p in enumerate(slot[1:]):
+            if parents_wanted[k]:
+                local = Symbol(rule[k].text.format(*names), rule[k].precedence)
+                lines.append(f"G[{p}] += {product(local, 'g').text}")
+        return lines
+
+
+def _runs(shapes: list[tuple]) -> Iterator[tuple[int, int, int]]:
+    """(start, period, repeats) covering `shapes` in order: from each start, the longest
+    stretch that repeats a body of up to `_MAX_PERIOD` shapes at least `_MIN_REPEATS` times
+    (else the one node). A body starts again where its first shape comes again, so only those
+    places are tried."""
+    ids = {shape: k for k, shape in enumerate(dict.fromkeys(shapes))}
+    kinds = [ids[shape] for shape in shapes]
+    n = len(kinds)
+    following, last = [n] * n, {}  # the next position of the same shape
+    for i in reversed(range(n)):
+        following[i] = last.get(kinds[i], n)
+        last[kinds[i]] = i
+    start = 0
+    while start < n:
+        best, at = (1, 1), following[start]
+        while at - start <= _MAX_PERIOD and at < n:
+            period = at - start
+            repeats = _repeats(kinds, start, period)
+            if repeats >= _MIN_REPEATS and period * repeats > best[0] * best[1]:
+                best = (period, repeats)
+            at = following[at]
+        yield start, *best
+        start += best[0] * best[1]
+
+
+def _repeats(kinds: list[int], start: int, period: int) -> int:
+    body, repeats = kinds[start:start + period], 1
+    while kinds[start + repeats * period:start + (repeats + 1) * period] == body:
+        repeats += 1
+    return repeats
