@@ -49,7 +49,7 @@ from .rolled import ROLL_ABOVE, write_rolled_replay
 from .value import Value, weighted_sum
 
 MAX_RECORDINGS = 8  # recordings kept per compiled function, the most recently used first
-GIVE_UP_AFTER = 2 * MAX_RECORDINGS  # recordings made before compile may judge they do not pay
+GIVE_UP_AFTER = MAX_RECORDINGS  # recordings made before compile may judge they do not pay
 REPLAYS_PER_RECORDING = 4  # fewer replays than this per recording made: it does not pay
 
 Output = Any  # a float, or a list of floats for a function returning a list
@@ -400,7 +400,10 @@ def _backward(outputs: list, inputs: list[Value], count: int | None) -> Any:
     pairs = [(c, o) for c, o in zip(seeds, outputs) if isinstance(o, Value)]
     if not pairs:
         return (0.0,) * len(inputs)
-    with enable_grad():  # Σ cotangent·output, whose gradient into output k is cotangent k
-        root = weighted_sum([c for c, _ in pairs], [o for _, o in pairs])
+    if count is None and cotangent == 1.0:  # value_and_grad's own pass
+        root = pairs[0][1]
+    else:
+        with enable_grad():  # Σ cotangent·output, whose gradient into output k is cotangent k
+            root = weighted_sum([c for c, _ in pairs], [o for _, o in pairs])
     grads = backpropagate(root)
     return tuple(float(grads.get(x, 0.0)) for x in inputs)

@@ -13,7 +13,7 @@ import autodiff
 import autodiff.compiled
 import autodiff.rolled
 from autodiff import PRIMITIVES, Value, grad, hessian, no_grad, primitive, value_and_grad
-from autodiff.compiled import GIVE_UP_AFTER, MAX_RECORDINGS
+from autodiff.compiled import GIVE_UP_AFTER, MAX_RECORDINGS, REPLAYS_PER_RECORDING
 from autodiff.value import power
 
 
@@ -142,7 +142,7 @@ def test_comparisons_inside_max_and_on_nodes_outside_the_output_are_guarded():
 
 
 def test_the_recordings_are_bounded_and_the_most_recently_used_kept():
-    paths = GIVE_UP_AFTER - 4  # fewer recordings than compile makes before judging them
+    paths = MAX_RECORDINGS + 4
 
     def f(x):
         for k in range(paths):  # a loop that stops at the first k above x: one path per bucket
@@ -152,14 +152,15 @@ def test_the_recordings_are_bounded_and_the_most_recently_used_kept():
 
     compiled = autodiff.compile(f)
     for k in range(paths):
-        assert compiled(k - 0.5) == (k - 0.5) * k
+        for _ in range(REPLAYS_PER_RECORDING + 1):  # replayed enough to pay for recording
+            assert compiled(k - 0.5) == (k - 0.5) * k
         assert len(compiled.recordings) == min(k + 1, MAX_RECORDINGS)
     kept = compiled.recordings
     compiled(paths - 1.5)
     assert compiled.recordings == kept  # the most recent one again: nothing recorded
     compiled(0.5)
     assert len(compiled.recordings) == MAX_RECORDINGS and compiled.recordings[1] is kept[0]
-    assert not compiled.eager
+    assert not compiled.eager and compiled.recorded == paths + 1
 
 
 def test_values_read_from_outside_f_are_read_on_each_call():
