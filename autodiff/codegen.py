@@ -175,7 +175,9 @@ class Writer:
                 self.lines += _sum(f"g{i}", terms[i])
                 if graph.order[i].parents:  # (a captured node never needs a gradient)
                     self._chain_rule(i)
-        grads = [f"g{graph.at[x]}" if x in graph.at and graph.at[x] in terms else "0.0"
+        # backward's sums start at 0.0, so a zero gradient is never -0.0 there; here they
+        # start at their first term, which may be -0.0 (no other number differs)
+        grads = [f"g{graph.at[x]} + 0.0" if x in graph.at and graph.at[x] in terms else "0.0"
                  for x in graph.inputs]
         self.lines.append(f"    return {listed(grads, '()')}")
 

@@ -28,10 +28,15 @@ def writer(request, monkeypatch):
 
 
 def same(a, b) -> bool:
-    """Equal to the bit (NaN equal to NaN), through lists and tuples of the same type."""
+    """Equal to the bit (NaN equal to NaN, 0.0 not to -0.0), through lists and tuples of the
+    same type."""
     if isinstance(a, (list, tuple)):
         return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
-    return type(a) is type(b) and (a == b or (math.isnan(a) and math.isnan(b)))
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and a == 0.0 == b:
+        return math.copysign(1.0, a) == math.copysign(1.0, b)  # the sign of zero too
+    return a == b or (math.isnan(a) and math.isnan(b))
 
 
 def outcome(call, *args):
