@@ -4,12 +4,13 @@
 The model's outputs over a batch are compiled as a function of its parameters' values, one
 recording per batch shape; the batch's inputs are leaves the recording reads on each call. The
 loss stays eager, on the outputs' numbers: a loss's Python code depends on its targets (hinge's
-labels, a class index), so recording it would need a recording per order of the targets. Its
-gradient with respect to the outputs flows back through the compiled model (`vjp`), in the
-order `backward` takes on the whole graph when the loss reads each sample's outputs in order
-(as `nn.losses` do), so the parameters' gradients are the same floats as eager training's
-(otherwise they differ by rounding).
-"""
+labels, a class index), so recording it would need a recording per order of the targets.
+`backward` on the loss gives the outputs' gradients, which flow back through the compiled model
+(`vjp`), and adds into the parameters what the loss reads from them itself (a penalty, a tied
+weight), so each parameter gets the whole gradient eager training gives it (the same floats
+when the loss reads each sample's outputs in order, as `nn.losses` do; otherwise they differ by
+rounding). A model reading Values that are not its parameters is refused: compiled, they would
+get no gradient."""
 
 from __future__ import annotations
 
