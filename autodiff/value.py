@@ -17,6 +17,7 @@ import math
 import operator
 from collections.abc import Callable, Collection, Sequence
 from contextvars import ContextVar
+from copy import deepcopy
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, SupportsIndex, Union
@@ -216,9 +217,32 @@ class Value:
         if id(self) in listed or not self.parents:
             listed.discard(id(self))
             return _made_after, (type(self),), self._fields()
-        ancestors = _ancestors(self)
+        ancestors = _ancestors(self)[:-1]
         listed.update(map(id, ancestors))
         return _made_after, (type(self), *ancestors, _Unlist(ancestors)), self._fields()
+
+    def __copy__(self) -> Value:
+        """A node with the same fields, its parents shared (as `copy.copy` makes any object)."""
+        twin = _made_after(type(self))
+        twin.__setstate__(self._fields())
+        return twin
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        """The graph behind this node, copied node by node, parents first, skipping what this
+        copy has made already (one walk for a list of nodes of the same graph)."""
+        for node in _ancestors(self, memo):
+            twin = memo[id(node)] = _new(type(node))
+            twin.data, twin.name, twin.primitive = node.data, node.name, node.primitive
+            twin._walk = None
+            twin.grad = node.grad if type(node.grad) is float else deepcopy(node.grad, memo)
+            twin.parents = tuple([memo[id(p)] for p in node.parents])
+            local_grads = node.local_grads
+            if local_grads is None or any(type(d) is not float for d in local_grads):
+                local_grads = deepcopy(local_grads, memo)  # Values (a gradient's graph)
+            twin.local_grads = local_grads
+            if node.__dict__:
+                twin.__dict__.update(deepcopy(node.__dict__, memo))
+        return memo[id(self)]
 
     def _fields(self) -> tuple:
         return (self.data, self.grad, self.parents, self.local_grads, self.primitive, self.name,
@@ -373,22 +397,23 @@ def _listed() -> set[int]:
     return listed
 
 
-def _ancestors(root: Value) -> list[Value]:
-    """Every node `root` depends on (not root), each after its parents: an explicit stack."""
+def _ancestors(root: Value, done: Collection[int] = ()) -> list[Value]:
+    """The nodes `root` depends on and root, each after its parents, leaving out (and not
+    walking behind) those whose ids are in `done`: an explicit stack."""
     order: list[Value] = []
     seen = {id(root)}
     stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if id(parent) not in seen:
+            if id(parent) not in seen and id(parent) not in done:
                 seen.add(id(parent))
                 stack.append((parent, iter(parent.parents)))
                 break
         else:
             stack.pop()
             order.append(node)
-    return order[:-1]
+    return order
 
 
 def _made_after(cls: type, *earlier: object) -> Value:

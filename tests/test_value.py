@@ -626,3 +626,24 @@ def test_primitives_made_on_the_fly_are_not_kept_for_dropped_graphs():
     finally:
         tracemalloc.stop()
     assert left < 1_000_000  # bytes: a bounded table of them, not 50,000 per kind
+
+
+def test_a_shallow_copy_shares_the_parents_and_lists_nothing():
+    import copy
+    import pickle
+
+    x, root = chain(2_000)
+    twin = copy.copy(root)
+    assert twin is not root and twin.parents == root.parents and twin.data == root.data
+    middle = topological_order(root)[1000]
+    assert pickle.loads(pickle.dumps(middle)).data == middle.data  # walked as a root
+
+
+def test_a_deep_copy_of_every_node_of_a_graph_keeps_them_one_graph():
+    import copy
+
+    x, root = chain(3_000)
+    order = topological_order(root)
+    copied = copy.deepcopy(order)
+    assert topological_order(copied[-1]) == copied  # the same nodes, in the same order
+    assert [n.data for n in copied] == [n.data for n in order]
