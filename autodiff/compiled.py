@@ -30,12 +30,10 @@ randomness and side effects of `f` (they happen when it is recorded). A replay m
 from __future__ import annotations
 
 import builtins
-import gc
 import threading
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from numbers import Real
 from typing import Any
 
@@ -43,7 +41,7 @@ from .anomaly import _user_site
 from .captures import ways_to
 from .codegen import Guard, RecordedGraph, write_replay
 from .functional import ArgNums, Gradient, _argnums, _evaluate, _flat, _shape, _shaped
-from .graph import backpropagate
+from .graph import backpropagate, collector_paused
 from .mode import Switch, enable_grad
 from .rolled import ROLL_ABOVE, write_rolled_replay
 from .value import Value, weighted_sum
@@ -344,24 +342,11 @@ def _record(f: Callable, argnums: ArgNums, args: tuple, kwargs: dict, key: tuple
     graph = RecordedGraph(list(dict.fromkeys(_flat(inputs))), outputs, recorded.guards,
                           recorded.constants, recorded.made)
     write = write_rolled_replay if len(graph.order) > ROLL_ABOVE else write_replay
-    with _collector_paused():
+    with collector_paused():
         replay = write(graph, ways_to(f, graph.captured), count)
         exec(builtins.compile(replay.source, "<autodiff.compile>", "exec"), replay.namespace)
     return Recording(key, replay.source, replay.namespace["replay"], count, graph.captured,
                      replay.checks)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Writing and compiling the code makes no garbage cycles, while the objects it allocates
-    would set off collections that traverse the whole recorded graph."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _outputs(out: Any) -> tuple[list, int | None]:

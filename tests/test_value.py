@@ -632,7 +632,7 @@ def test_a_shallow_copy_shares_the_parents_and_lists_nothing():
     import copy
     import pickle
 
-    x, root = chain(2_000)
+    _, root = chain(2_000)
     twin = copy.copy(root)
     assert twin is not root and twin.parents == root.parents and twin.data == root.data
     middle = topological_order(root)[1000]
@@ -642,7 +642,7 @@ def test_a_shallow_copy_shares_the_parents_and_lists_nothing():
 def test_a_deep_copy_of_every_node_of_a_graph_keeps_them_one_graph():
     import copy
 
-    x, root = chain(3_000)
+    _, root = chain(3_000)
     order = topological_order(root)
     copied = copy.deepcopy(order)
     assert topological_order(copied[-1]) == copied  # the same nodes, in the same order
