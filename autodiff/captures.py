@@ -5,9 +5,10 @@
 one. So each captured Value is looked for, once per recording, along the ways `f` can reach
 objects without running code: its closure's cells, the object a method is bound to, its
 defaults, the globals it names, and from there instance attributes, list and tuple items and
-dictionary values (breadth first, so the shortest way wins). The replay checks that the way
-still leads to the same object, and records `f` again when it does not. A Value reached some
-other way (through a call, a property, a slot) is not checked: it stays read from `.data`.
+dictionary values (breadth first: the shortest ways). The replay checks that each way still
+leads to the same object, and records `f` again when one does not. A Value reached some other
+way (through a call, a property, an object with slots only) is not checked: it stays read
+from `.data`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .value import Value
 
 _MAX_OBJECTS = 20_000  # objects looked into per recording: the search stays a small cost
 _MAX_DEPTH = 8  # steps from f
+_MAX_WAYS = 4  # ways checked per captured Value
 
 
 class Step(NamedTuple):
@@ -42,22 +44,28 @@ class Way(NamedTuple):
         return bind(self.start) + "".join(_step_code(step, bind) for step in self.steps)
 
 
-def ways_to(f: Callable, targets: list[Value]) -> dict[Value, Way]:
-    """The shortest way from `f` to each of `targets` that has one (see the module docstring)."""
+Ways = dict[Value, list[Way]]
+
+
+def ways_to(f: Callable, targets: list[Value]) -> Ways:
+    """The shortest ways (up to `_MAX_WAYS`) from `f` to each of `targets` that has one (see
+    the module docstring). A replay checks them all: whichever way `f` takes, a Value replaced
+    there is noticed (one replaced on a way f does not take costs a recording, never a wrong
+    number)."""
     wanted = {id(v) for v in targets}
-    found: dict[Value, Way] = {}
+    found: Ways = {}
     seen: set[int] = set()
     queue = deque(_starts(f))
     looked = 0
-    while queue and len(found) < len(wanted) and looked < _MAX_OBJECTS:
+    while queue and looked < _MAX_OBJECTS:
         obj, way = queue.popleft()
+        if isinstance(obj, Value):  # each arrival is another way
+            if id(obj) in wanted and len(found.setdefault(obj, [])) < _MAX_WAYS:
+                found[obj].append(way)
+            continue
         if id(obj) in seen:
             continue
         seen.add(id(obj))
-        if isinstance(obj, Value):
-            if id(obj) in wanted and obj not in found:
-                found[obj] = way
-            continue
         looked += 1
         if len(way.steps) < _MAX_DEPTH:
             queue.extend((child, _longer(way, step, text)) for child, step, text in _inside(obj))

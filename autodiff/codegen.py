@@ -17,7 +17,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from .captures import Way
+from .captures import Ways
 from .tracing import ATOM, MAX_TERMS, PRODUCT, SUM, UNARY, Symbol, trace, unit_product
 from .value import COMPARISONS, Primitive, Value
 
@@ -87,7 +87,7 @@ class Replay(NamedTuple):
     checks: list[str]  # what each check is, by the number a replay that fails it returns
 
 
-def write_replay(graph: RecordedGraph, ways: dict[Value, Way], count: int | None) -> Replay:
+def write_replay(graph: RecordedGraph, ways: Ways, count: int | None) -> Replay:
     """The source of `replay(*inputs)` for `graph` (`count`: None for one output, else the
     number of outputs), checking that each captured Value with a way is still found there."""
     return Writer(graph, ways).replay(count)
@@ -96,7 +96,7 @@ def write_replay(graph: RecordedGraph, ways: dict[Value, Way], count: int | None
 class Writer:
     """The lines of one replay, written half by half: a variable per node, a line per node."""
 
-    def __init__(self, graph: RecordedGraph, ways: dict[Value, Way]) -> None:
+    def __init__(self, graph: RecordedGraph, ways: Ways) -> None:
         self.graph, self.ways, self.code = graph, ways, Code()
         self.checks: list[str] = []
         at, n = graph.at, len(graph.order)
@@ -140,9 +140,8 @@ class Writer:
         self.name[i] = self.code.literal(node.data).text
 
     def _check_way(self, node: Value) -> None:
-        way = self.ways.get(node)
-        if way is not None:
-            bind = self.code.bind
+        bind = self.code.bind
+        for way in self.ways.get(node, ()):
             self._check(f"{way.expression(bind)} is not {bind(node)}",
                         f"the Value f reads at {way.text}, replaced by another")
 

@@ -82,6 +82,8 @@ def compile(f: Callable[..., Any], argnums: ArgNums = 0) -> Compiled:
 class Recording:
     """One recorded path through `f`: the generated code and what selects it."""
 
+    __slots__ = ("key", "source", "replay", "outputs", "captured", "checks", "__weakref__")
+
     def __init__(self, key: tuple, source: str, replay: Callable, outputs: int | None,
                  captured: list[Value], checks: list[str]) -> None:
         self.key = key
@@ -93,7 +95,12 @@ class Recording:
 
 
 class Compiled:
-    """`f` compiled (see `compile`): call it, or ask for its gradient or its vjp."""
+    """`f` compiled (see `compile`): call it, or ask for its gradient or its vjp.
+
+    Slots only, so that `captures` never looks for a captured Value among its recordings."""
+
+    __slots__ = ("f", "argnums", "eager", "recorded", "replayed", "_recordings", "_missed",
+                 "_lock")
 
     def __init__(self, f: Callable[..., Any], argnums: ArgNums = 0) -> None:
         self.f = f

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .captures import Way
+from .captures import Ways
 from .codegen import RecordedGraph, Replay, Writer, compilable, listed, product
 from .tracing import Symbol
 from .value import Value
@@ -23,7 +23,7 @@ _MIN_REPEATS = 8  # repetitions that make a run worth a loop
 _MAX_PERIOD = 64  # nodes in the body of a loop
 
 
-def write_rolled_replay(graph: RecordedGraph, ways: dict[Value, Way], count: int | None) -> Replay:
+def write_rolled_replay(graph: RecordedGraph, ways: Ways, count: int | None) -> Replay:
     """As `codegen.write_replay`, with runs of repeated operations rolled into loops."""
     return RolledWriter(graph, ways).replay(count)
 
@@ -31,7 +31,7 @@ def write_rolled_replay(graph: RecordedGraph, ways: dict[Value, Way], count: int
 class RolledWriter(Writer):
     """A replay whose nodes live in lists, runs of them computed by loops."""
 
-    def __init__(self, graph: RecordedGraph, ways: dict[Value, Way]) -> None:
+    def __init__(self, graph: RecordedGraph, ways: Ways) -> None:
         super().__init__(graph, ways)
         at, bind = graph.at, self.code.bind
         self.name = [f"V[{i}]" for i in range(len(graph.order))]

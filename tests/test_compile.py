@@ -493,3 +493,14 @@ def test_a_large_graph_with_a_list_of_outputs_has_the_chain_rules_vjp():
     expected = autodiff.backpropagate(autodiff.weighted_sum(cotangent, f(nodes)))
     assert outputs == [o.data for o in f([Value(x) for x in xs])]
     assert bits(pullback(cotangent)) == bits([expected[n] for n in nodes])
+
+
+def test_a_value_reachable_two_ways_is_checked_on_both():
+    shared = Value(2.0)
+    model = {"w": shared, "all": [shared]}
+    compiled = autodiff.compile(lambda x: x * model["w"])
+    assert compiled(1.0) == 2.0
+    model["all"][0] = Value(5.0)  # not the way f takes: recorded again, the same number
+    assert compiled(1.0) == 2.0
+    model["w"] = Value(3.0)
+    assert compiled(1.0) == 3.0 and compiled.recorded == 3

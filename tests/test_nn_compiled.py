@@ -158,3 +158,13 @@ def test_a_model_reading_a_value_that_is_not_its_parameter_is_refused_by_compile
     optimizer = nn.SGD([model.w, hidden["scale"]], lr=0.1)
     with pytest.raises(ValueError, match=r"not among its parameters.*compile=False"):
         nn.fit(model, [[1.0]], [0.0], losses.mse, optimizer, 1, progress=False, compile=True)
+
+
+def test_a_compiled_step_records_once_per_batch_shape():
+    X, y = nn.data.make_moons(12, seed=2)
+    model = nn.MLP(2, [4, 1], activation="relu", seed=1)
+    step = CompiledBatch(model, lambda o, t: nn.batch_loss(o, t, losses.hinge))
+    for _ in range(3):
+        step(X, y)
+        step(X[:5], y[:5])
+    assert step._outputs.recorded == 2 and step._outputs.replayed == 4
