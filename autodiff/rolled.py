@@ -92,52 +92,82 @@ class RolledWriter(Writer):
         self.lines.append(f"    return {listed(grads, '()')}")
 
     def _write(self, start: int, period: int, repeats: int, forward: bool) -> None:
-        """A run's half: its nodes' lines, in a loop over their positions when it repeats."""
+        """A run's half: its nodes' lines, in a loop over a table of their places when it
+        repeats. A place that is the same in every repetition (an input, a captured Value) is
+        written as a number, and a constant of the same value in each as a literal."""
         body = self.computed[start:start + period]
-        if repeats == 1:
-            slots = [self._positions(i) for i in body]
-            indent = "    "
-        else:
-            slots = [[f"i{k}", *(f"p{k}_{j}" for j in range(len(self.graph.order[i].parents)))]
-                     for k, i in enumerate(body)]
-            table = tuple(
-                tuple(n for i in self.computed[at:at + period] for n in self._positions(i))
-                for at in range(start, start + period * repeats, period)
-            )
-            rows = self.code.bind(table, "K")
+        rows = [[n for i in self.computed[at:at + period] for n in self._places(i)]
+                for at in range(start, start + period * repeats, period)]
+        columns = list(zip(*rows))
+        names, varying = self._names(columns)
+        values = [self._value(c, name) for c, name in zip(columns, names)]
+        varying = [k for k in varying if values[k].startswith("V[")]  # literals need no place
+        indent = "    "
+        if varying:
+            table = self.code.bind(tuple(tuple(row[k] for k in varying) for row in rows), "K")
             if not forward:
-                rows = f"{self.code.bind(reversed, 'F')}({rows})"
-            self.lines.append(f"    for {', '.join(s for slot in slots for s in slot)} in {rows}:")
+                table = f"{self.code.bind(reversed, 'F')}({table})"
+            self.lines.append(f"    for {listed([names[k] for k in varying])} in {table}:")
             indent = "        "
+        slots, at = [], 0
+        for i in body:
+            end = at + 1 + len(self.graph.order[i].parents)
+            slots.append((names[at], list(zip(values[at + 1:end], names[at + 1:end]))))
+            at = end
         pairs = list(zip(body, slots))
         for i, slot in pairs if forward else reversed(pairs):
-            lines = self._forward(i, slot) if forward else self._backward(i, slot)
+            lines = self._forward(i, *slot) if forward else self._backward(i, *slot)
             self.lines += [indent + line for line in lines]
 
-    def _positions(self, i: int) -> list:
+    @staticmethod
+    def _names(columns: list[tuple[int, ...]]) -> tuple[list[str], list[int]]:
+        """A name for each column of places: the number itself when it is the same in every
+        repetition, else a loop variable, shared by equal columns (the node a step makes is
+        the next step's parent); and the columns that get a variable of their own."""
+        names, varying, seen = [], [], {}
+        for k, column in enumerate(columns):
+            if column.count(column[0]) == len(column):
+                names.append(str(column[0]))
+            elif column in seen:
+                names.append(seen[column])
+            else:
+                names.append(seen.setdefault(column, f"n{k}"))
+                varying.append(k)
+        return names, varying
+
+    def _places(self, i: int) -> list[int]:
         return [i, *(self.graph.at[p] for p in self.graph.order[i].parents)]
 
-    def _forward(self, i: int, slot: list) -> list[str]:
+    def _value(self, column: tuple[int, ...], name: str) -> str:
+        """How the code reads the value at a column of places: a literal for a constant of the
+        same bits in every repetition, else from V."""
+        nodes = [self.graph.order[c] for c in column]
+        constants = all(node in self.graph.constants for node in nodes)
+        if constants and len({node.data.hex() for node in nodes}) == 1:
+            return self.code.literal(nodes[0].data).text
+        return f"V[{name}]"
+
+    def _forward(self, i: int, at: str, parents: list[tuple[str, str]]) -> list[str]:
         node = self.graph.order[i]
         forward = self.code.forward(node.primitive, len(node.parents))
-        return [f"V[{slot[0]}] = {forward.format(*(f'V[{p}]' for p in slot[1:]))}"]
+        return [f"V[{at}] = {forward.format(*(value for value, _ in parents))}"]
 
-    def _backward(self, i: int, slot: list) -> list[str]:
+    def _backward(self, i: int, at: str, parents: list[tuple[str, str]]) -> list[str]:
         """The terms node i adds into its parents' gradients, as `backward_pass` adds them."""
         node, (_, _, wanted, parents_wanted) = self.graph.order[i], self._shape(i)
         if not wanted or not any(parents_wanted):
             return []
-        names = [f"V[{p}]" for p in slot[1:]] + [f"V[{slot[0]}]"]
-        lines = [f"g = G[{slot[0]}]"]
+        names = [value for value, _ in parents] + [f"V[{at}]"]
+        lines = [f"g = G[{at}]"]
         rule = self.code.derivative(node.primitive, len(node.parents))
         if rule is None:  # the rule's own call, once for all the parents
             rule = [Symbol(f"d{k}") for k in range(len(node.parents))]
             lines.append(f"{listed([d.text for d in rule])} = "
                          f"{self.code.call(node.primitive.derivative, names)}")
-        for k, p in enumerate(slot[1:]):
+        for k, (_, place) in enumerate(parents):
             if parents_wanted[k]:
                 local = Symbol(rule[k].text.format(*names), rule[k].precedence)
-                lines.append(f"G[{p}] += {product(local, 'g').text}")
+                lines.append(f"G[{place}] += {product(local, 'g').text}")
         return lines
 
 
