@@ -346,10 +346,10 @@ def _record(f: Callable, argnums: ArgNums, args: tuple, kwargs: dict, key: tuple
     with _recording() as recorded:
         out, inputs, _ = _evaluate(f, argnums, args, kwargs, "compile")
     outputs, count = _outputs(out)
-    graph = RecordedGraph(list(dict.fromkeys(_flat(inputs))), outputs, recorded.guards,
-                          recorded.constants, recorded.made)
-    write = write_rolled_replay if len(graph.order) > ROLL_ABOVE else write_replay
-    with collector_paused():
+    with collector_paused():  # walking and writing make no cycles, but would set off collections
+        graph = RecordedGraph(list(dict.fromkeys(_flat(inputs))), outputs, recorded.guards,
+                              recorded.constants, recorded.made)
+        write = write_rolled_replay if len(graph.order) > ROLL_ABOVE else write_replay
         replay = write(graph, ways_to(f, graph.captured), count)
         exec(builtins.compile(replay.source, "<autodiff.compile>", "exec"), replay.namespace)
     return Recording(key, replay.source, replay.namespace["replay"], count, graph.captured,

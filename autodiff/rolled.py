@@ -12,6 +12,7 @@ forward function and adds the same terms into its parents' gradients, in the ord
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from .captures import Ways
 from .codegen import RecordedGraph, Replay, Writer, compilable, listed, product
@@ -21,6 +22,16 @@ from .value import Value
 ROLL_ABOVE = 20_000  # nodes; below, straight-line code (faster per call) compiles quickly
 _MIN_REPEATS = 8  # repetitions that make a run worth a loop
 _MAX_PERIOD = 64  # nodes in the body of a loop
+
+
+class Loop(NamedTuple):
+    """A run of nodes as the code reads it: the nodes of one repetition, how each reads its
+    place and its parents' (value, place), the loop's targets and the name of its table."""
+
+    body: list[int]
+    slots: list[tuple[str, list[tuple[str, str]]]]
+    targets: str  # "" for a run that does not repeat
+    table: str
 
 
 def write_rolled_replay(graph: RecordedGraph, ways: Ways, count: int | None) -> Replay:
@@ -41,21 +52,24 @@ class RolledWriter(Writer):
                       f"    V = {bind(list, 'F')}({bind(start, 'K')})"]
         self.lines += [f"    V[{at[x]}] = x{k}" for k, x in enumerate(graph.inputs) if x in at]
         self.computed: list[int] = []  # the nodes f made, in order
+        self.parents: dict[int, list[int]] = {}  # their parents' places
+        self._loops: dict[tuple[int, int, int], Loop] = {}
 
     def constant(self, i: int, node: Value) -> None:
         """Constants are in V from the start."""
 
     def forward(self) -> None:
-        graph = self.graph
+        graph, needs = self.graph, self.needs
         for i, node in enumerate(graph.order):
             if not self.leaf(i, node):
                 compilable(node)
                 self.computed.append(i)
-                self.needs[i] = any(self.needs[graph.at[p]] for p in node.parents)
+                self.parents[i] = places = [graph.at[p] for p in node.parents]
+                needs[i] = any(needs[p] for p in places)
         self.wanted = self._wanted()
         self.runs = list(_runs([self._shape(i) for i in self.computed]))
         for run in self.runs:
-            self._write(*run, forward=True)
+            self._write(run, forward=True)
 
     def _wanted(self) -> list[bool]:
         """Which nodes' gradients the backward pass computes: those with an input upstream
@@ -67,15 +81,14 @@ class RolledWriter(Writer):
                 reached[graph.at[o]] = True
         for i in reversed(self.computed):
             if reached[i]:
-                for p in graph.order[i].parents:
-                    reached[graph.at[p]] = True
+                for p in self.parents[i]:
+                    reached[p] = True
         return [r and n for r, n in zip(reached, self.needs)]
 
     def _shape(self, i: int) -> tuple:
         """What must repeat for nodes to share a loop: the operation and its gradients."""
-        node, at = self.graph.order[i], self.graph.at
-        return (node.primitive, len(node.parents), self.wanted[i],
-                tuple(self.wanted[at[p]] for p in node.parents))
+        wanted = self.wanted
+        return (self.graph.order[i].primitive, wanted[i], *[wanted[p] for p in self.parents[i]])
 
     def backward(self, count: int | None) -> None:
         graph = self.graph
@@ -87,14 +100,28 @@ class RolledWriter(Writer):
             if isinstance(o, Value) and self.wanted[graph.at[o]]:
                 self.lines.append(f"    G[{graph.at[o]}] += {gradient}")
         for run in reversed(self.runs):
-            self._write(*run, forward=False)
+            self._write(run, forward=False)
         grads = [f"G[{graph.at[x]}]" if x in graph.at else "0.0" for x in graph.inputs]
         self.lines.append(f"    return {listed(grads, '()')}")
 
-    def _write(self, start: int, period: int, repeats: int, forward: bool) -> None:
-        """A run's half: its nodes' lines, in a loop over a table of their places when it
-        repeats. A place that is the same in every repetition (an input, a captured Value) is
-        written as a number, and a constant of the same value in each as a literal."""
+    def _write(self, run: tuple[int, int, int], forward: bool) -> None:
+        """A run's half: its nodes' lines, in a loop over the table of their places when it
+        repeats (the backward half over the same table, reversed)."""
+        loop = self._loops.get(run) or self._loops.setdefault(run, self._loop(*run))
+        indent = "    "
+        if loop.targets:
+            table = loop.table if forward else f"{self.code.bind(reversed, 'F')}({loop.table})"
+            self.lines.append(f"    for {loop.targets} in {table}:")
+            indent = "        "
+        pairs = list(zip(loop.body, loop.slots))
+        for i, slot in pairs if forward else reversed(pairs):
+            lines = self._forward(i, *slot) if forward else self._backward(i, *slot)
+            self.lines += [indent + line for line in lines]
+
+    def _loop(self, start: int, period: int, repeats: int) -> Loop:
+        """How a run reads its places: a place that is the same in every repetition (an input,
+        a captured Value) as a number, a constant of the same value in each as a literal, the
+        others from a table, one row per repetition."""
         body = self.computed[start:start + period]
         rows = [[n for i in self.computed[at:at + period] for n in self._places(i)]
                 for at in range(start, start + period * repeats, period)]
@@ -102,22 +129,14 @@ class RolledWriter(Writer):
         names, varying = self._names(columns)
         values = [self._value(c, name) for c, name in zip(columns, names)]
         varying = [k for k in varying if values[k].startswith("V[")]  # literals need no place
-        indent = "    "
-        if varying:
-            table = self.code.bind(tuple(tuple(row[k] for k in varying) for row in rows), "K")
-            if not forward:
-                table = f"{self.code.bind(reversed, 'F')}({table})"
-            self.lines.append(f"    for {listed([names[k] for k in varying])} in {table}:")
-            indent = "        "
         slots, at = [], 0
         for i in body:
             end = at + 1 + len(self.graph.order[i].parents)
             slots.append((names[at], list(zip(values[at + 1:end], names[at + 1:end]))))
             at = end
-        pairs = list(zip(body, slots))
-        for i, slot in pairs if forward else reversed(pairs):
-            lines = self._forward(i, *slot) if forward else self._backward(i, *slot)
-            self.lines += [indent + line for line in lines]
+        table = tuple(tuple(row[k] for k in varying) for row in rows) if varying else ()
+        return Loop(body, slots, listed([names[k] for k in varying]) if varying else "",
+                    self.code.bind(table, "K"))
 
     @staticmethod
     def _names(columns: list[tuple[int, ...]]) -> tuple[list[str], list[int]]:
@@ -136,7 +155,7 @@ class RolledWriter(Writer):
         return names, varying
 
     def _places(self, i: int) -> list[int]:
-        return [i, *(self.graph.at[p] for p in self.graph.order[i].parents)]
+        return [i, *self.parents[i]]
 
     def _value(self, column: tuple[int, ...], name: str) -> str:
         """How the code reads the value at a column of places: a literal for a constant of the
@@ -154,7 +173,7 @@ class RolledWriter(Writer):
 
     def _backward(self, i: int, at: str, parents: list[tuple[str, str]]) -> list[str]:
         """The terms node i adds into its parents' gradients, as `backward_pass` adds them."""
-        node, (_, _, wanted, parents_wanted) = self.graph.order[i], self._shape(i)
+        node, (_, wanted, *parents_wanted) = self.graph.order[i], self._shape(i)
         if not wanted or not any(parents_wanted):
             return []
         names = [value for value, _ in parents] + [f"V[{at}]"]

@@ -39,22 +39,24 @@ def fourteen_guards(xs):
 
 
 def guard_rounds(calls: int, rounds: int) -> tuple[list[float], list[float]]:
-    """Seconds for `calls` random calls, eagerly and compiled, in alternating rounds."""
+    """CPU seconds for `calls` random calls, eagerly and compiled, in alternating rounds (the
+    process's own CPU time: other processes on a shared machine move it far less than the
+    wall clock)."""
     rng = random.Random(1)
     inputs = [[rng.uniform(-1, 1) for _ in range(14)] for _ in range(calls)]
     eager, compiled = [], []
     warnings.simplefilter("ignore", autodiff.CompileWarning)
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = time.process_time()
         f = value_and_grad(fourteen_guards)
         for xs in inputs:
             f(xs)
-        eager.append(time.perf_counter() - start)
-        start = time.perf_counter()
+        eager.append(time.process_time() - start)
+        start = time.process_time()
         f = autodiff.compile(fourteen_guards).value_and_grad
         for xs in inputs:
             f(xs)
-        compiled.append(time.perf_counter() - start)
+        compiled.append(time.process_time() - start)
     return eager, compiled
 
 
@@ -79,19 +81,20 @@ CHAINS = {  # name: (function, argnums, arguments, operations a step)
 
 
 def child_chain(name: str, operations: int) -> None:
-    """In a fresh process: one eager value_and_grad, the first and a second compiled call."""
+    """In a fresh process: one eager value_and_grad, the first and a second compiled call (CPU
+    time, as in `guard_rounds`)."""
     f, argnums, args, per_step = CHAINS[name]
     steps = operations // per_step
-    start = time.perf_counter()
+    start = time.process_time()
     expected = value_and_grad(f, argnums)(*args, steps)
-    eager = time.perf_counter() - start
+    eager = time.process_time() - start
     compiled = autodiff.compile(f, argnums)
-    start = time.perf_counter()
+    start = time.process_time()
     first = compiled.value_and_grad(*args, steps)
-    first_time = time.perf_counter() - start
-    start = time.perf_counter()
+    first_time = time.process_time() - start
+    start = time.process_time()
     compiled.value_and_grad(*args, steps)
-    second = time.perf_counter() - start
+    second = time.process_time() - start
     print(json.dumps({
         "eager": eager, "first": first_time, "second": second, "same": first == expected,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -121,8 +124,8 @@ def main() -> None:
     if options.child:
         child_chain(options.child[0], int(options.child[1]))
         return
-    rounds, processes = (3, 1) if options.quick else (7, 3)
-    print("| calls | eager (median) | compiled (median) | compiled / eager, per round |")
+    rounds, processes = (3, 1) if options.quick else (11, 3)
+    print("| calls | eager (median CPU) | compiled (median CPU) | compiled / eager, per round |")
     print("|---|---|---|---|")
     for calls in (1_500, 3_000):
         eager, compiled = guard_rounds(calls, rounds)
