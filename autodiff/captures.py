@@ -39,10 +39,6 @@ class Way(NamedTuple):
     steps: tuple[Step, ...]
     text: str  # for people: model.w, ws[2]
 
-    def expression(self, bind: Callable[[Any], str]) -> str:
-        """Python that follows the way, from `bind(start)` (a name in the replay's code)."""
-        return bind(self.start) + "".join(_step_code(step, bind) for step in self.steps)
-
 
 Ways = dict[Value, list[Way]]
 
@@ -130,7 +126,8 @@ def _inside(obj: Any) -> Iterator[tuple[Any, Step, str]]:
                 yield item, Step("attr", name), f".{name}"
 
 
-def _step_code(step: Step, bind: Callable[[Any], str]) -> str:
+def step_code(step: Step, bind: Callable[[Any], str]) -> str:
+    """Python that takes the step from the expression before it (`bind` names objects)."""
     if step.kind == "contents":
         return ".cell_contents"
     if step.kind == "attr":

@@ -17,7 +17,7 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from .captures import Ways
+from .captures import Ways, step_code
 from .tracing import ATOM, MAX_TERMS, PRODUCT, SUM, UNARY, Symbol, trace, unit_product
 from .value import COMPARISONS, Primitive, Value
 
@@ -107,6 +107,7 @@ class Writer:
         self.terms: dict[int, list[Symbol]] = {}  # what the chain rule adds into each gradient
 
     def replay(self, count: int | None) -> Replay:
+        self.check_ways()
         self.forward()
         self.guards()
         self.outputs(count)
@@ -124,13 +125,12 @@ class Writer:
 
     def leaf(self, i: int, node: Value) -> bool:
         """Write what starts the forward pass at node i (an input, a constant, a captured
-        Value read where f finds it); False for a node to compute."""
+        Value read from .data); False for a node to compute."""
         if node in self.graph.input_set:
             self.needs[i] = True
         elif node in self.graph.constants:
             self.constant(i, node)
         elif node in self.graph.captured_set:
-            self._check_way(node)
             self.lines.append(f"    {self.name[i]} = {self.code.bind(node)}.data")
         else:
             return False
@@ -139,11 +139,23 @@ class Writer:
     def constant(self, i: int, node: Value) -> None:
         self.name[i] = self.code.literal(node.data).text
 
-    def _check_way(self, node: Value) -> None:
-        bind = self.code.bind
-        for way in self.ways.get(node, ()):
-            self._check(f"{way.expression(bind)} is not {bind(node)}",
-                        f"the Value f reads at {way.text}, replaced by another")
+    def check_ways(self) -> None:
+        """Check, before anything, that each way to a captured Value still leads to it. Ways
+        share their beginnings (a model's layers, a layer's weights), each followed once."""
+        bind, followed = self.code.bind, {}
+        for node, ways in self.ways.items():
+            for way in ways:
+                if not way.steps:
+                    continue
+                reached, key = bind(way.start), (id(way.start),)
+                for step in way.steps[:-1]:
+                    key += (step,)
+                    if key not in followed:
+                        followed[key] = f"w{len(followed)}"
+                        self.lines.append(f"    {followed[key]} = {reached}{step_code(step, bind)}")
+                    reached = followed[key]
+                self._check(f"{reached}{step_code(way.steps[-1], bind)} is not {bind(node)}",
+                            f"the Value f reads at {way.text}, replaced by another")
 
     def _check(self, failed: str, what: str) -> None:
         self.lines.append(f"    if {failed}: return {len(self.checks)}")
