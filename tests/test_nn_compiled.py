@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import autodiff
 import nn
 from autodiff import Value, grad
 from nn import losses
@@ -168,3 +169,26 @@ def test_a_compiled_step_records_once_per_batch_shape():
         step(X, y)
         step(X[:5], y[:5])
     assert step._outputs.recorded == 2 and step._outputs.replayed == 4
+
+
+def test_a_model_whose_comparisons_change_every_batch_trains_eagerly_and_says_so():
+    class Maxed(nn.Module):
+        def __init__(self):
+            self.w, self.b = Value(0.7), Value(-0.4)
+
+        def __call__(self, x):
+            return max(self.w * x[0], self.b * x[1]).tanh()  # a comparison per sample
+
+    X, y = nn.data.make_moons(40, noise=0.3, seed=6)
+
+    def run(compile):
+        model = Maxed()
+        history = nn.fit(model, X, y, losses.mse, nn.SGD(model.parameters(), lr=0.2), 6,
+                         batch_size=8, progress=False, seed=2, compile=compile)
+        return history["loss"], [p.data for p in model.parameters()]
+
+    with pytest.warns(autodiff.CompileWarning, match="the comparison '(<|>)'"):
+        compiled = run(True)
+    eager = run(False)
+    assert compiled[0] == pytest.approx(eager[0], rel=1e-12, abs=1e-12)
+    assert compiled[1] == pytest.approx(eager[1], rel=1e-12, abs=1e-12)
