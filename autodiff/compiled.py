@@ -100,7 +100,7 @@ class Compiled:
     Slots only, so that `captures` never looks for a captured Value among its recordings."""
 
     __slots__ = ("f", "argnums", "eager", "recorded", "replayed", "_recordings", "_missed",
-                 "_lock")
+                 "_lock", "__weakref__")
 
     def __init__(self, f: Callable[..., Any], argnums: ArgNums = 0) -> None:
         self.f = f

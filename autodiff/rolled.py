@@ -30,7 +30,7 @@ class Loop(NamedTuple):
 
     body: list[int]
     slots: list[tuple[str, list[tuple[str, str]]]]
-    targets: str  # "" for a run that does not repeat
+    targets: str  # "" (and no table) for a run that does not repeat
     table: str
 
 
@@ -134,9 +134,10 @@ class RolledWriter(Writer):
             end = at + 1 + len(self.graph.order[i].parents)
             slots.append((names[at], list(zip(values[at + 1:end], names[at + 1:end]))))
             at = end
-        table = tuple(tuple(row[k] for k in varying) for row in rows) if varying else ()
-        return Loop(body, slots, listed([names[k] for k in varying]) if varying else "",
-                    self.code.bind(table, "K"))
+        if not varying:
+            return Loop(body, slots, "", "")
+        table = tuple(tuple(row[k] for k in varying) for row in rows)
+        return Loop(body, slots, listed([names[k] for k in varying]), self.code.bind(table, "K"))
 
     @staticmethod
     def _names(columns: list[tuple[int, ...]]) -> tuple[list[str], list[int]]:
