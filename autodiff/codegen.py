@@ -1,13 +1,14 @@
 """Writing a recording's replay: straight-line Python from the graph `compile` recorded.
 
-One generator function per recording, `replay(*inputs)`: its first half is the forward pass
-(each primitive's `forward`, the captured Values read from `.data` after checking they are
-still where `f` finds them, then the guards), which yields the outputs; its second half,
-resumed with their gradient, is the backward pass: the local derivatives from each primitive's
-`derivative` rule on the replayed floats, summed into each node's gradient in the order
-`graph.backward_pass` adds them. The same float operations in the same order give the same
-bits as `value_and_grad`. A check that comes out otherwise ends the replay early, returning
-its number (see `Replay.checks`).
+One generator function per recording, `replay(*inputs)`. Its first half checks that each
+captured Value is still where `f` finds it (`captures.py`), runs the forward pass (each
+primitive's `forward`, the captured Values read from `.data`) and the guards, and yields the
+outputs; its second half, resumed with their gradient, is the backward pass: the local
+derivatives from each primitive's `derivative` rule on the replayed floats, summed into each
+node's gradient in the order `graph.backward_pass` adds them. The same float operations in
+the same order give the same bits as `value_and_grad`. A check that comes out otherwise ends
+the replay early, returning its number (see `Replay.checks`). `rolled.py` writes the replay of
+a large graph with the same checks, as loops.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class RecordedGraph:
     def __init__(self, inputs: list[Value], outputs: list, guards: list[Guard],
                  constants: set[Value], made: set[int]) -> None:
         self.inputs, self.outputs, self.guards, self.constants = inputs, outputs, guards, constants
-        roots = [o for o in outputs if isinstance(o, Value)] + [v for g in guards for v in g[1:3]]
+        roots = [o for o in outputs if isinstance(o, Value)]
+        roots += [v for guard in guards for v in (guard.a, guard.b)]
         self.order = _walk(roots, made)
         self.at = {node: i for i, node in enumerate(self.order)}
         self.input_set = set(inputs)
