@@ -16,12 +16,11 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable, Collection, Sequence
-from contextvars import ContextVar
-from copy import deepcopy
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, SupportsIndex, Union
 
+from . import copies
 from .mode import PLAIN, current
 
 Number = int | float
@@ -208,58 +207,19 @@ class Value:
 
     __hash__ = object.__hash__
 
+    # --- copies and pickles (copies.py): an explicit walk, not recursion through parents ---
+
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple:
-        """Copies and pickles without recursion as deep as the graph: a node with parents lists
-        its ancestors before itself, parents first, so that `pickle` and `copy.deepcopy` have
-        made each node's parents by the time they reach its fields (the ancestors, listed, are
-        saved by their fields alone)."""
-        listed = _listed()
-        if id(self) in listed or not self.parents:
-            listed.discard(id(self))
-            return _made_after, (type(self),), self._fields()
-        ancestors = _ancestors(self)[:-1]
-        listed.update(map(id, ancestors))
-        return _made_after, (type(self), *ancestors, _Unlist(ancestors)), self._fields()
+        return copies.reduce(self)
 
     def __copy__(self) -> Value:
-        """A node with the same fields, its parents shared (as `copy.copy` makes any object)."""
-        twin = _made_after(type(self))
-        twin.__setstate__(self._fields())
-        return twin
+        return copies.shallow(self)
 
     def __deepcopy__(self, memo: dict) -> Value:
-        """The graph behind this node, copied node by node, parents first, skipping what this
-        copy has made already (one walk for a list of nodes of the same graph)."""
-        for node in _ancestors(self, memo):
-            twin = memo[id(node)] = _new(type(node))
-            twin.data, twin.name, twin.primitive = node.data, node.name, node.primitive
-            twin._walk = None
-            twin.grad = node.grad if type(node.grad) is float else deepcopy(node.grad, memo)
-            twin.parents = tuple([memo[id(p)] for p in node.parents])
-            local_grads = node.local_grads
-            if local_grads is None or any(type(d) is not float for d in local_grads):
-                local_grads = deepcopy(local_grads, memo)  # Values (a gradient's graph)
-            twin.local_grads = local_grads
-            if node.__dict__:
-                twin.__dict__.update(deepcopy(node.__dict__, memo))
-        return memo[id(self)]
-
-    def _fields(self) -> tuple:
-        return (self.data, self.grad, self.parents, self.local_grads, self.primitive, self.name,
-                self.__dict__ or None)
+        return copies.deep(self, memo)
 
     def __setstate__(self, state: tuple) -> None:
-        """Copies and pickles: the fields saved, or the `(attributes, fields)` of pickles made
-        before this format (less the mark of the original's last walk, if they have one)."""
-        self._walk = None
-        if len(state) == 2:
-            attributes, fields = state
-            state = (*(fields[name] for name in _FIELDS), attributes)
-        *fields, attributes = state
-        for name, value in zip(_FIELDS, fields):
-            setattr(self, name, value)
-        if attributes:
-            self.__dict__.update(attributes)
+        copies.restore(self, state)
 
     # --- arithmetic: forward pass and local derivatives written out, as these run most -------
     # (the table's rules give the same numbers, tested; written out, a micrograd-style training
@@ -381,62 +341,6 @@ def _compare(op: str, a: Value, b: Operand) -> bool:
     if recording is not None:
         recording.guard(op, a, b, outcome)
     return outcome
-
-
-_FIELDS = ("data", "grad", "parents", "local_grads", "primitive", "name")
-# Ids of the nodes a descendant's copy has listed before itself, to be saved field by field:
-# per thread and task, as copies run there.
-_LISTED: ContextVar[set[int]] = ContextVar("autodiff_listed")
-
-
-def _listed() -> set[int]:
-    listed = _LISTED.get(None)
-    if listed is None:
-        listed = set()
-        _LISTED.set(listed)
-    return listed
-
-
-def _ancestors(root: Value, done: Collection[int] = ()) -> list[Value]:
-    """The nodes `root` depends on and root, each after its parents, leaving out (and not
-    walking behind) those whose ids are in `done`: an explicit stack."""
-    order: list[Value] = []
-    seen = {id(root)}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if id(parent) not in seen and id(parent) not in done:
-                seen.add(id(parent))
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
-
-
-def _made_after(cls: type, *earlier: object) -> Value:
-    """A new node, to be filled in from its fields: `earlier` were saved (made) first."""
-    return cls.__new__(cls)
-
-
-class _Unlist:
-    """The end of the ancestors a copy lists: nodes it never reached again (already saved
-    elsewhere in the same pickle) stop being listed."""
-
-    def __init__(self, nodes: list[Value]) -> None:
-        self.ids = [id(node) for node in nodes]
-
-    def _done(self) -> None:
-        _listed().difference_update(self.ids)
-
-    def __reduce__(self) -> tuple:
-        self._done()
-        return (tuple, ())
-
-    def __deepcopy__(self, memo: dict) -> None:
-        self._done()
 
 
 def _name(name: object, label: object) -> str | None:
