@@ -1,8 +1,9 @@
 """`compile`: record a function's graph once, then replay it on new numbers without `Value`s.
 
-A replay runs Python generated from the recorded graph (`codegen.py`), which does the same
-float operations in the same order as `value_and_grad`, so it gives the same bits. What a
-recording holds, and what is checked on each call (see `compile`):
+A replay runs Python generated from the recorded graph (`codegen.py`; a graph above
+`rolled.ROLL_ABOVE` nodes as loops, `rolled.py`), which does the same float operations in the
+same order as `value_and_grad`, so it gives the same bits. What a recording holds, and what is
+checked on each call (see `compile`):
 
 - every comparison of `Value`s (`<`, `<=`, `>`, `>=`, also inside `max`, `min`, `sorted`)
   made while recording is a guard, checked on the replayed numbers; when one comes out
