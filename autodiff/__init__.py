@@ -8,7 +8,7 @@ from importlib.metadata import version as _installed_version
 
 from . import testing
 from .anomaly import AnomalyError, detect_anomaly
-from .compiled import Compiled, compile
+from .compiled import Compiled, CompileWarning, compile
 from .functional import grad, hessian, value_and_grad
 from .gradcheck import gradcheck
 from .graph import backpropagate, local_derivatives, topological_order
@@ -26,6 +26,7 @@ __version__ = _installed_version("autodiff-scalar")  # pyproject.toml's, as pip 
 __all__ = [
     "PRIMITIVES",
     "AnomalyError",
+    "CompileWarning",
     "Compiled",
     "GradcheckError",
     "Primitive",

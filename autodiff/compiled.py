@@ -1,58 +1,61 @@
 """`compile`: record a function's graph once, then replay it on new numbers without `Value`s.
 
-A replay runs straight-line Python generated from the recorded graph: one generator function
-per recording whose first half is the forward pass (each primitive's `forward`) and whose
-second half, resumed with the output's gradient, is the backward pass: the local derivatives
-from each primitive's `derivative` rule on the replayed floats, summed into each node's
-gradient in the order `graph.backward_pass` adds them. The same float operations in the same
-order give the same bits as `value_and_grad`.
-
-The generated code calls nothing per node where it can help it. Each forward function and
-derivative rule is run once per recording on symbols that write the code of what they compute
-(`_trace`): + − × ÷ become Python operators on local variables, each comparison a conditional
-expression (every outcome is explored), and anything else (a `math` function, `**`, a raised
-error) a call to the primitive's own function. No primitive is known to the compiler by name,
-so a new one, built in or made with `@primitive`, needs no change here.
-
-What a recording holds, and what is checked on each call (see `compile`):
+A replay runs Python generated from the recorded graph (`codegen.py`; a graph above
+`rolled.ROLL_ABOVE` nodes as loops, `rolled.py`), which does the same float operations in the
+same order as `value_and_grad`, so it gives the same bits. What a recording holds, and what is
+checked on each call (see `compile`):
 
 - every comparison of `Value`s (`<`, `<=`, `>`, `>=`, also inside `max`, `min`, `sorted`)
   made while recording is a guard, checked on the replayed numbers; when one comes out
   otherwise, `f` is recorded again (up to `MAX_RECORDINGS` recordings are kept);
 - branches inside primitives (relu's step, abs's sign, a domain error) are re-evaluated,
   since the replay runs the primitives' own rules;
-- leaves that `f` did not make from its arguments (a captured `Value`, a model's parameter,
-  a constant) are read from their `.data` on each call;
-- the shapes of the differentiated arguments and the values of the other arguments (compared
-  with `==`) select the recording.
+- `Value`s that `f` did not make from its arguments (a captured `Value`, leaf or not, a
+  model's parameter) are read from their `.data` on each call, after checking that the way
+  `f` finds them (an attribute, a list item, a closure, a global) still leads to the same
+  object (`captures.py`); constants made from numbers inside `f` are written into the code;
+- the shapes of the differentiated arguments and the other arguments select the recording,
+  numbers by their bits (0.0 and -0.0 apart, NaN equal to NaN), other values with `==`.
+
+When recording does not pay (after `GIVE_UP_AFTER` recordings that were replayed fewer than
+`REPLAYS_PER_RECORDING` times each), the function runs eagerly from then on, and a
+`CompileWarning` says once which check kept sending calls back to recording.
 
 Not guarded, so frozen into a recording: numbers `f` reads from `.data` or `.grad`, from
 globals, closures or arrays, and Python branches on them; exceptions `f` catches (a `try`
 around a `log`); `==`, `!=` and `bool` of a `Value` (identity and always true, as eagerly);
-randomness and side effects of `f` (they happen when it is recorded). A replay
-makes none of `detect_anomaly`'s checks (the recording does): to find a NaN, run `f` itself.
+randomness and side effects of `f` (they happen when it is recorded). A replay makes none of
+`detect_anomaly`'s checks (the recording does): to find a NaN, run `f` itself.
 """
 
 from __future__ import annotations
 
 import builtins
-import math
-import operator
 import threading
-from collections.abc import Callable, Sequence
+import warnings
+from collections import Counter
+from collections.abc import Callable
 from numbers import Real
 from typing import Any
 
+from .anomaly import _user_site
+from .captures import ways_to
+from .codegen import Guard, RecordedGraph, write_replay
 from .functional import ArgNums, Gradient, _argnums, _evaluate, _flat, _shape, _shaped
-from .graph import topological_order
-from .mode import Switch
-from .value import COMPARISONS, Primitive, Value
+from .graph import backpropagate, collector_paused
+from .mode import Switch, enable_grad
+from .rolled import ROLL_ABOVE, write_rolled_replay
+from .value import Value, weighted_sum
 
 MAX_RECORDINGS = 8  # recordings kept per compiled function, the most recently used first
-_MAX_TERMS = 200  # terms per generated expression: CPython's compiler recurses on long chains
-_MAX_BRANCHES = 4  # comparisons explored per traced rule (up to 2**4 paths)
+GIVE_UP_AFTER = MAX_RECORDINGS  # recordings made before compile may judge they do not pay
+REPLAYS_PER_RECORDING = 4  # fewer replays than this per recording made: it does not pay
 
 Output = Any  # a float, or a list of floats for a function returning a list
+
+
+class CompileWarning(RuntimeWarning):
+    """A compiled function stopped recording and runs eagerly: its recordings did not pay."""
 
 
 def compile(f: Callable[..., Any], argnums: ArgNums = 0) -> Compiled:
@@ -63,15 +66,16 @@ def compile(f: Callable[..., Any], argnums: ArgNums = 0) -> Compiled:
     bit; `cf.vjp(*args)` gives the outputs and a function from the outputs' gradient to the
     arguments'. The arguments named by `argnums` are numbers or flat lists (tuples) of numbers,
     and their gradients have the same shape; the other arguments and the keyword arguments are
-    passed to `f` as they are and select the recording (compared with `==`), so they must be
-    hashable (lists and tuples of hashables are fine). `f` returns a scalar (`Value` or
-    number) or a flat list of them.
+    passed to `f` as they are and select the recording (numbers by their bits, other values
+    with `==`), so they must be hashable (lists and tuples of hashables are fine). `f` returns
+    a scalar (`Value` or number) or a flat list of them.
 
     Every comparison of `Value`s made while recording is a guard: a call whose numbers make one
-    come out otherwise records `f` again, keeping up to `MAX_RECORDINGS` recordings. Numbers
-    read from `.data` (or from outside `f`'s arguments) are not guarded: they are constants of
-    the recording. Inside `f`, `no_grad` and differentiating again (`hessian`, a nested
-    `grad`, `create_graph`) are refused. The module docstring lists exactly what is checked.
+    come out otherwise records `f` again, keeping up to `MAX_RECORDINGS` recordings. Values `f`
+    captures are read from their `.data` on every call; numbers it reads from `.data` itself
+    are constants of the recording. Inside `f`, `no_grad` and differentiating again
+    (`hessian`, a nested `grad`, `create_graph`) are refused. The module docstring lists
+    exactly what is checked, and when compile gives up and runs `f` eagerly.
     """
     return Compiled(f, argnums)
 
@@ -79,20 +83,34 @@ def compile(f: Callable[..., Any], argnums: ArgNums = 0) -> Compiled:
 class Recording:
     """One recorded path through `f`: the generated code and what selects it."""
 
-    def __init__(self, key: tuple, source: str, replay: Callable, outputs: int | None):
+    __slots__ = ("key", "source", "replay", "outputs", "captured", "checks", "__weakref__")
+
+    def __init__(self, key: tuple, source: str, replay: Callable, outputs: int | None,
+                 captured: list[Value], checks: list[str]) -> None:
         self.key = key
         self.source = source  # the generated code, for reading
         self.replay = replay
         self.outputs = outputs  # None for a scalar output, else the length of the list
+        self.captured = tuple(captured)  # the Values it reads from .data on each call
+        self.checks = checks  # what each check is (a guard, a captured Value's place)
 
 
 class Compiled:
-    """`f` compiled (see `compile`): call it, or ask for its gradient or its vjp."""
+    """`f` compiled (see `compile`): call it, or ask for its gradient or its vjp.
+
+    Slots only, so that `captures` never looks for a captured Value among its recordings."""
+
+    __slots__ = ("f", "argnums", "eager", "recorded", "replayed", "_recordings", "_missed",
+                 "_lock", "__weakref__")
 
     def __init__(self, f: Callable[..., Any], argnums: ArgNums = 0) -> None:
         self.f = f
         self.argnums = argnums
+        self.eager = False  # whether recording did not pay, so f now runs eagerly
+        self.recorded = 0  # recordings made
+        self.replayed = 0  # calls a recording served
         self._recordings: list[Recording] = []
+        self._missed: Counter[str] = Counter()  # why calls found no recording to replay
         self._lock = threading.Lock()  # for the list of recordings; replays run unlocked
 
     @property
@@ -107,12 +125,12 @@ class Compiled:
 
     def value_and_grad(self, *args: Any, **kwargs: Any) -> tuple[float, Gradient]:
         """`(f(*args), ∂f/∂args[argnums])`, as `value_and_grad(f, argnums)` gives them."""
-        recording, run, value, indices = self._replay(args, kwargs)
-        if recording.outputs is not None:
+        count, run, value, indices = self._replay(args, kwargs)
+        if count is not None:
             run.close()
             raise TypeError(
                 f"compile: value_and_grad needs f to return a scalar, but it returned a list of "
-                f"{recording.outputs}; use vjp"
+                f"{count}; use vjp"
             )
         return value, self._gradient(_resume(run, 1.0), args, indices)
 
@@ -127,7 +145,7 @@ class Compiled:
         For a loss computed from the outputs elsewhere (as `nn.fit` does with its targets).
         The pullback may be called once.
         """
-        recording, run, outputs, indices = self._replay(args, kwargs)
+        count, run, outputs, indices = self._replay(args, kwargs)
         pulled = False
 
         def pullback(cotangent: Any) -> Gradient:
@@ -135,30 +153,47 @@ class Compiled:
             if pulled:
                 raise RuntimeError("compile: a vjp's pullback can be called once")
             pulled = True
-            return self._gradient(_resume(run, _cotangent(cotangent, recording)), args, indices)
+            return self._gradient(_resume(run, _cotangent(cotangent, count)), args, indices)
 
         return outputs, pullback
 
     # --- finding or making the recording for a call ----------------------------------------
 
-    def _replay(self, args: tuple, kwargs: dict) -> tuple[Recording, Any, Output, tuple]:
-        """The recording that applies to these arguments, its replay run up to the outputs."""
+    def _replay(self, args: tuple, kwargs: dict) -> tuple[int | None, Any, Output, tuple]:
+        """The replay that applies to these arguments, run up to the outputs: (the number of
+        outputs or None, the replay, its outputs, the argnums)."""
         indices = _argnums(self.argnums, len(args), "compile")
+        if self.eager:
+            return (*_eagerly(self.f, self.argnums, args, kwargs), indices)
         key, numbers = _key(args, kwargs, indices)
+        found = False
         for recording in self.recordings:
             if recording.key != key:
                 continue
+            found = True
             run = recording.replay(*numbers)
             try:
                 outputs = next(run)
-            except StopIteration:  # a guard came out otherwise: another path through f
+            except StopIteration as stop:  # a check came out otherwise: another path
+                self._missed[recording.checks[stop.value]] += 1
                 continue
             except Exception:  # as a path f does not take here would fail: record again
+                self._missed["an error on the path recorded"] += 1
                 continue
-            self._keep(recording)
-            return recording, run, outputs, indices
+            self._keep(recording, replayed=True)
+            return recording.outputs, run, outputs, indices
+        if not found:
+            self._missed["the arguments that select a recording"] += 1
+        if not self._pays():
+            self._give_up()
+            return self._replay(args, kwargs)
+        return self._record(args, kwargs, key, numbers, indices)
+
+    def _record(self, args: tuple, kwargs: dict, key: tuple, numbers: list[float],
+                indices: tuple) -> tuple[int | None, Any, Output, tuple]:
         recording = _record(self.f, self.argnums, args, kwargs, key)
         self._keep(recording)
+        self.recorded += 1
         run = recording.replay(*numbers)
         try:
             outputs = next(run)
@@ -167,15 +202,35 @@ class Compiled:
                 "compile: f took another path on the very numbers it was recorded with; "
                 "is it deterministic?"
             ) from None
-        return recording, run, outputs, indices
+        return recording.outputs, run, outputs, indices
 
-    def _keep(self, recording: Recording) -> None:
+    def _keep(self, recording: Recording, replayed: bool = False) -> None:
         """Put `recording` first, dropping the least recently used past `MAX_RECORDINGS`."""
         with self._lock:
+            self.replayed += replayed
             if recording in self._recordings:
                 self._recordings.remove(recording)
             self._recordings.insert(0, recording)
             del self._recordings[MAX_RECORDINGS:]
+
+    def _pays(self) -> bool:
+        """Whether recording once more is worth it: the recordings so far were replayed."""
+        return (self.recorded < GIVE_UP_AFTER
+                or self.replayed >= REPLAYS_PER_RECORDING * self.recorded)
+
+    def _give_up(self) -> None:
+        """Run f eagerly from now on, and say why, once."""
+        with self._lock:
+            self.eager = True
+            self._recordings.clear()
+        reason, times = self._missed.most_common(1)[0]
+        name = getattr(self.f, "__qualname__", repr(self.f))
+        warnings.warn(
+            f"compile: {name} was recorded {self.recorded} times and its recordings replayed "
+            f"{self.replayed} times: {reason} kept sending calls back to recording ({times} "
+            "times); it runs eagerly from now on, as fast as without compile",
+            CompileWarning, stacklevel=4,
+        )
 
     def _gradient(self, grads: tuple, args: tuple, indices: tuple) -> Gradient:
         """The replay's gradients (one per number of each distinct argnum) in argnums' shape."""
@@ -197,12 +252,12 @@ def _resume(run: Any, cotangent: Any) -> tuple:
     raise AssertionError("a replay yields once")
 
 
-def _cotangent(cotangent: Any, recording: Recording) -> Any:
-    if recording.outputs is None:
+def _cotangent(cotangent: Any, count: int | None) -> Any:
+    if count is None:
         return _number(cotangent, "the pullback's gradient")
-    if not isinstance(cotangent, (list, tuple)) or len(cotangent) != recording.outputs:
+    if not isinstance(cotangent, (list, tuple)) or len(cotangent) != count:
         raise ValueError(
-            f"compile: the pullback needs a gradient for each of the {recording.outputs} "
+            f"compile: the pullback needs a gradient for each of the {count} "
             f"outputs, got {cotangent!r}"
         )
     return tuple(_number(c, "the pullback's gradient") for c in cotangent)
@@ -246,7 +301,8 @@ def _number(x: Any, what: str) -> float:
 
 def _frozen(x: Any, what: str) -> Any:
     """`x` as part of a recording's key: typed (1 and 1.0 may send f different ways), lists and
-    tuples by their items."""
+    tuples by their items, floats by their bits (`==` has 0.0 equal to -0.0, which `copysign`
+    tells apart, and NaN equal to nothing, which would record on every call)."""
     if isinstance(x, Value):
         raise TypeError(
             f"compile: {what} is a Value; a compiled function replays numbers (close over "
@@ -254,6 +310,10 @@ def _frozen(x: Any, what: str) -> Any:
         )
     if isinstance(x, (list, tuple)):
         return type(x), tuple(_frozen(e, what) for e in x)
+    if isinstance(x, float):
+        return type(x), x.hex()  # every NaN is "nan"; -0.0 is "-0x0.0p+0"
+    if isinstance(x, complex):
+        return type(x), x.real.hex(), x.imag.hex()
     try:
         hash(x)
     except TypeError:
@@ -271,8 +331,13 @@ class _recording(Switch):
     """While `compile` runs f: what the operations report beside the graph, for the code."""
 
     def __init__(self) -> None:
-        self.guards: list[tuple[str, Value, Value, bool]] = []  # (op, a, b, outcome)
+        self.guards: list[Guard] = []
         self.constants: set[Value] = set()  # leaves made from numbers inside f
+        self.made: set[int] = set()  # the ids of the nodes operations made inside f
+
+    def guard(self, op: str, a: Value, b: Value, outcome: bool) -> None:
+        """A comparison of values: a guard, kept with the program's line that made it."""
+        self.guards.append(Guard(op, a, b, outcome, _user_site()))
 
     def changes(self) -> dict[str, object]:
         return {"recording": self}
@@ -281,387 +346,57 @@ class _recording(Switch):
 def _record(f: Callable, argnums: ArgNums, args: tuple, kwargs: dict, key: tuple) -> Recording:
     with _recording() as recorded:
         out, inputs, _ = _evaluate(f, argnums, args, kwargs, "compile")
-    if isinstance(out, (list, tuple)):
-        outputs = list(out)
-        for o in outputs:
-            _output(o)
-        count: int | None = len(outputs)
-    else:
-        outputs, count = [_output(out)], None
-    source, namespace = _generate(list(dict.fromkeys(_flat(inputs))), outputs, count, recorded)
-    exec(builtins.compile(source, "<autodiff.compile>", "exec"), namespace)
-    return Recording(key, source, namespace["replay"], count)
+    outputs, count = _outputs(out)
+    with collector_paused():  # walking and writing make no cycles, but would set off collections
+        graph = RecordedGraph(list(dict.fromkeys(_flat(inputs))), outputs, recorded.guards,
+                              recorded.constants, recorded.made)
+        write = write_rolled_replay if len(graph.order) > ROLL_ABOVE else write_replay
+        replay = write(graph, ways_to(f, graph.captured), count)
+        exec(builtins.compile(replay.source, "<autodiff.compile>", "exec"), replay.namespace)
+    return Recording(key, replay.source, replay.namespace["replay"], count, graph.captured,
+                     replay.checks)
 
 
-def _output(o: Any) -> Any:
-    if not isinstance(o, (Value, Real)):
-        raise TypeError(
-            f"compile: f must return a scalar Value or number, or a flat list of them, got {o!r}"
-        )
-    return o
-
-
-# --- code generation ----------------------------------------------------------------------------
-
-
-def _generate(
-    inputs: list[Value], outputs: list, count: int | None, recorded: _recording
-) -> tuple[str, dict[str, Any]]:
-    """The source of `replay(*inputs)` and the names it uses (functions, leaves, constants).
-
-    The forward half computes every node of one walk from the outputs and the guards' operands,
-    checks the guards and yields the outputs; the backward half, resumed with their gradient,
-    sums into each node's gradient, once it is complete, the terms the chain rule adds into
-    it, in the order `graph.backward_pass` adds them, and returns the inputs' gradients.
-    """
-    guards = recorded.guards
-    top = Value(0.0)
-    top.parents = tuple(o for o in outputs if isinstance(o, Value)) + tuple(
-        v for _, a, b, _ in guards for v in (a, b)
-    )
-    order = topological_order(top)[:-1]  # from the outputs first, as backward walks them
-    at = {node: i for i, node in enumerate(order)}
-    code = _Code()
-    is_input = set(inputs)
-    params = [f"v{at[x]}" if x in at else f"unused{k}" for k, x in enumerate(inputs)]
-    lines = [f"def replay({', '.join(params)}):"]
-
-    needs = [False] * len(order)  # whether an input lies upstream, so its gradient is wanted
-    name = [f"v{i}" for i in range(len(order))]  # a variable, or a constant's literal
-    for i, node in enumerate(order):
-        if node in is_input:
-            needs[i] = True
-        elif node in recorded.constants:
-            name[i] = code.literal(node.data).text
-        elif not node.parents:  # made outside f: read on each call
-            lines.append(f"    v{i} = {code.bind(node)}.data")
-        else:
-            forward = code.forward(_compilable(node), len(node.parents))
-            lines.append(f"    v{i} = {forward.format(*(name[at[p]] for p in node.parents))}")
-            needs[i] = any(needs[at[p]] for p in node.parents)
-    for op, a, b, outcome in guards:
-        test = f"{name[at[a]]} {_comparison(op)} {name[at[b]]}"
-        lines.append(f"    if {'not ' if outcome else ''}({test}): return")
-    shown = [name[at[o]] if isinstance(o, Value) else code.literal(float(o)).text
-             for o in outputs]
-    lines.append(f"    cotangent = yield {shown[0] if count is None else _listed(shown, '[]')}")
-
-    terms: dict[int, list[_Symbol]] = {}  # what the chain rule adds into each gradient, in order
-    given = ["cotangent"] if count is None else [f"c{k}" for k in range(count)]
-    if count:
-        lines.append(f"    {_listed(given)} = cotangent")
-    for gradient, o in zip(given, outputs):  # the outputs' gradients start the chain rule
-        if isinstance(o, Value) and needs[at[o]]:
-            terms.setdefault(at[o], []).append(_Symbol(gradient))
-    for i in reversed(range(len(order))):
-        node = order[i]
-        if i not in terms:
-            continue
-        lines += _sum(f"g{i}", terms[i])
-        if not node.parents:
-            continue
-        names = [name[at[p]] for p in node.parents] + [name[i]]
-        rule = code.derivative(node.primitive, len(node.parents))
-        if rule is None:  # the rule's own call, once for all the parents
-            rule = [_Symbol(f"d{i}_{k}") for k in range(len(node.parents))]
-            lines.append(f"    {_listed([d.text for d in rule])} = "
-                         f"{code.call(node.primitive.derivative, names)}")
-        for k, parent in enumerate(node.parents):
-            if needs[at[parent]]:
-                local = _Symbol(rule[k].text.format(*names), rule[k].precedence)
-                terms.setdefault(at[parent], []).append(_product(local, f"g{i}"))
-    grads = [f"g{at[x]}" if x in at and at[x] in terms else "0.0" for x in inputs]
-    lines.append(f"    return {_listed(grads, '()')}")
-    return "\n".join(lines) + "\n", code.namespace
-
-
-def _listed(items: list[str], brackets: str = "") -> str:
-    """Items separated by commas, a one-item tuple or target list marked by its comma."""
-    text = ", ".join(items) + ("," if len(items) == 1 and brackets != "[]" else "")
-    return f"{brackets[:1]}{text}{brackets[1:]}"
-
-
-def _product(local: _Symbol, gradient: str) -> _Symbol:
-    """`local * gradient`, the chain rule's term."""
-    unit = _unit_product(local, _Symbol(gradient))
-    if unit is not None:
-        return unit
-    text = local.text if local.precedence >= _PRODUCT else f"({local.text})"
-    return _Symbol(f"{text} * {gradient}", _PRODUCT)
-
-
-def _unit_product(one: _Symbol, other: _Symbol) -> _Symbol | None:
-    """1·x is x and −1·x is −x, exactly, for every float: no need to multiply."""
-    if one.text in ("1.0", "1"):
-        return other
-    if one.text in ("-1.0", "-1"):
-        return -other
-    return None
-
-
-def _compilable(node: Value) -> Primitive:
-    primitive = node.primitive
-    if node.local_grads is None or primitive is None or primitive.derivative is None:
-        raise TypeError(
-            f"compile: f's graph has a node '{node.op}' made micrograd's way, Value(data, "
-            "children, op), whose chain rule is a _backward closure that cannot be replayed; "
-            "build it from the engine's operations or with @primitive"
-        )
-    return primitive
-
-
-def _comparison(op: str) -> str:
-    if op not in COMPARISONS:
-        raise AssertionError(f"unknown comparison {op!r}")
-    return op
-
-
-def _sum(name: str, terms: list[_Symbol]) -> list[str]:
-    """`name = t1 + t2 + …`, added left to right as the chain rule adds them, in statements
-    of at most `_MAX_TERMS` terms."""
-    lines = []
-    for start in range(0, len(terms), _MAX_TERMS):
-        texts = [name] if start else []
-        for term in terms[start:start + _MAX_TERMS]:
-            bare = term.precedence > _SUM or (not texts and term.precedence == _SUM)
-            texts.append(term.text if bare else f"({term.text})")
-        lines.append(f"    {name} = {' + '.join(texts)}")
-    return lines
-
-
-class _Code:
-    """The names the generated code uses for objects, and the traced code of each rule."""
-
-    def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"__builtins__": {}}
-        self._names: dict[int, str] = {}
-        self._traces: dict[tuple, Any] = {}
-
-    def bind(self, obj: Any, prefix: str = "L") -> str:
-        """A name in the generated code for `obj` (a leaf, a function, a constant)."""
-        name = self._names.get(id(obj))
-        if name is None:
-            name = self._names[id(obj)] = f"{prefix}{len(self._names)}"
-            self.namespace[name] = obj
-        return name
-
-    def literal(self, x: float | int) -> _Symbol:
-        if type(x) in (float, int) and math.isfinite(x):
-            text = repr(x)
-            return _Symbol(text, _UNARY if text.startswith("-") else _ATOM)
-        return _Symbol(self.bind(x, "K"))
-
-    def call(self, function: Callable, names: Sequence[str]) -> str:
-        return f"{self.bind(function, 'F')}({', '.join(names)})"
-
-    def forward(self, primitive: Primitive, arity: int) -> str:
-        """The expression computing the node from its parents {0}, {1}, …"""
-        key = (primitive, arity, "forward")
-        if key not in self._traces:
-            function = _OPERATORS.get(primitive.forward, primitive.forward)
-            traced = _trace(function, arity, self)
-            self._traces[key] = (
-                traced[0].text if traced is not None and len(traced) == 1
-                else self.call(primitive.forward, [f"{{{k}}}" for k in range(arity)])
+def _outputs(out: Any) -> tuple[list, int | None]:
+    """f's outputs as a list, and their number (None for a scalar)."""
+    listed = isinstance(out, (list, tuple))
+    outputs = list(out) if listed else [out]
+    for o in outputs:
+        if not isinstance(o, (Value, Real)):
+            raise TypeError(
+                f"compile: f must return a scalar Value or number, or a flat list of them, got "
+                f"{o!r}"
             )
-        return self._traces[key]
-
-    def derivative(self, primitive: Primitive, arity: int) -> list[_Symbol] | None:
-        """The local derivatives in parents {0}, {1}, … and output {arity}, or None when the
-        rule must be called."""
-        key = (primitive, arity, "derivative")
-        if key not in self._traces:
-            traced = _trace(primitive.derivative, arity + 1, self)
-            self._traces[key] = traced if traced is not None and len(traced) == arity else None
-        return self._traces[key]
+    return outputs, len(outputs) if listed else None
 
 
-# Python's float methods, which symbols cannot enter, as the operators that are the same
-# operations on floats.
-_OPERATORS: dict[Callable, Callable] = {
-    float.__add__: operator.add, float.__sub__: operator.sub, float.__mul__: operator.mul,
-    float.__truediv__: operator.truediv, float.__neg__: operator.neg,
-}
+# --- running f eagerly, once recording did not pay --------------------------------------------
 
 
-# --- tracing a rule into code -------------------------------------------------------------------
+def _eagerly(f: Callable, argnums: ArgNums, args: tuple, kwargs: dict) -> tuple:
+    """What a replay gives (the number of outputs, the run, the outputs), from f itself."""
+    for i in dict.fromkeys(_argnums(argnums, len(args), "compile")):
+        for e in args[i] if isinstance(args[i], (list, tuple)) else (args[i],):
+            _number(e, f"argument {i}")
+    out, inputs, _ = _evaluate(f, argnums, args, kwargs, "compile")
+    outputs, count = _outputs(out)
+    run = _backward(outputs, list(dict.fromkeys(_flat(inputs))), count)
+    numbers = [o.data if isinstance(o, Value) else float(o) for o in outputs]
+    next(run)
+    return count, run, numbers[0] if count is None else numbers
 
 
-_CONDITIONAL, _COMPARISON, _SUM, _PRODUCT, _UNARY, _ATOM = range(6)  # Python's precedences
-
-
-class _Untraceable(BaseException):
-    """A symbol asked for what the tracer does not write as code. A BaseException, so that no
-    `except Exception` in a rule mistakes it for a float error and carries on."""
-
-
-class _Branch(BaseException):
-    """The first comparison past the outcomes decided so far: explore both ways from here."""
-
-    def __init__(self, condition: _Symbol) -> None:
-        self.condition = condition
-
-
-class _Path:
-    """The outcomes decided for the comparisons a run through a rule meets, in order."""
-
-    def __init__(self, taken: list[bool], code: _Code) -> None:
-        self.taken = taken
-        self.met = 0
-        self.code = code
-
-    def decide(self, condition: _Symbol) -> bool:
-        if self.met == len(self.taken):
-            raise _Branch(condition)
-        self.met += 1
-        return self.taken[self.met - 1]
-
-
-def _trace(function: Callable, arity: int, code: _Code) -> list[_Symbol] | None:
-    """`function`'s result (a tuple: each item) as expressions in placeholders {0}, {1}, … for
-    its arguments, with a conditional expression for each comparison it meets; None when
-    some path through it needs more than arithmetic (then the code calls it)."""
-
-    def run(taken: list[bool]) -> list[_Symbol] | None:
-        path = _Path(taken, code)
-        symbols = [_Symbol(f"{{{k}}}", _ATOM, 0, path) for k in range(arity)]
-        try:
-            result = function(*symbols)
-            items = result if isinstance(result, tuple) else (result,)
-            return [x if isinstance(x, _Symbol) else _constant(x, code) for x in items]
-        except _Branch as branch:
-            if len(taken) == _MAX_BRANCHES:
-                return None
-            yes, no = run([*taken, True]), run([*taken, False])
-            if yes is None or no is None or len(yes) != len(no):
-                return None
-            return [_Symbol.conditional(y, branch.condition, n) for y, n in zip(yes, no)]
-        except (Exception, _Untraceable):
-            return None
-
-    return run([])
-
-
-def _constant(x: Any, code: _Code) -> _Symbol:
-    if type(x) not in (float, int):
-        raise _Untraceable
-    return code.literal(x)
-
-
-class _Symbol:
-    """A float of the generated code, as the text of an expression: arithmetic on it writes
-    the expression of the result (parenthesized where Python's precedence needs it, so that
-    it evaluates in the same order), comparisons ask the path which way to go."""
-
-    __slots__ = ("text", "precedence", "depth", "path")
-
-    def __init__(
-        self, text: str, precedence: int = _ATOM, depth: int = 0, path: _Path | None = None
-    ) -> None:
-        self.text = text
-        self.precedence = precedence
-        self.depth = depth
-        self.path = path
-
-    def _wrap(self, x: Any) -> _Symbol:
-        if isinstance(x, _Symbol):
-            return x
-        if self.path is None or type(x) not in (float, int):
-            raise _Untraceable
-        return self.path.code.literal(x)
-
-    def _binary(self, symbol: str, precedence: int, left: Any, right: Any) -> _Symbol:
-        left, right = self._wrap(left), self._wrap(right)
-        if _COMPARISON in (left.precedence, right.precedence):  # a truth value as a number
-            raise _Untraceable
-        if symbol == "*":
-            for one, other in ((left, right), (right, left)):
-                unit = _unit_product(one, other)
-                if unit is not None:
-                    return unit
-        depth = max(left.depth, right.depth) + 1
-        if depth > _MAX_TERMS:
-            raise _Untraceable
-        a = left.text if left.precedence >= precedence else f"({left.text})"
-        b = right.text if right.precedence > precedence else f"({right.text})"
-        return _Symbol(f"{a} {symbol} {b}", precedence, depth, left.path or right.path)
-
-    def __add__(self, other: Any) -> _Symbol:
-        return self._binary("+", _SUM, self, other)
-
-    def __radd__(self, other: Any) -> _Symbol:
-        return self._binary("+", _SUM, other, self)
-
-    def __sub__(self, other: Any) -> _Symbol:
-        return self._binary("-", _SUM, self, other)
-
-    def __rsub__(self, other: Any) -> _Symbol:
-        return self._binary("-", _SUM, other, self)
-
-    def __mul__(self, other: Any) -> _Symbol:
-        return self._binary("*", _PRODUCT, self, other)
-
-    def __rmul__(self, other: Any) -> _Symbol:
-        return self._binary("*", _PRODUCT, other, self)
-
-    def __truediv__(self, other: Any) -> _Symbol:
-        return self._binary("/", _PRODUCT, self, other)
-
-    def __rtruediv__(self, other: Any) -> _Symbol:
-        return self._binary("/", _PRODUCT, other, self)
-
-    def __neg__(self) -> _Symbol:
-        if self.precedence == _COMPARISON:
-            raise _Untraceable
-        text = self.text if self.precedence == _ATOM else f"({self.text})"
-        return _Symbol(f"-{text}", _UNARY, self.depth + 1, self.path)
-
-    def __pos__(self) -> _Symbol:
-        return self
-
-    def _compare(self, symbol: str, other: Any) -> _Symbol:
-        left, right = self, self._wrap(other)
-        if left.precedence <= _COMPARISON or right.precedence <= _COMPARISON:
-            raise _Untraceable
-        return _Symbol(f"{left.text} {symbol} {right.text}", _COMPARISON,
-                       max(left.depth, right.depth) + 1, self.path)
-
-    def __lt__(self, other: Any) -> _Symbol:
-        return self._compare("<", other)
-
-    def __le__(self, other: Any) -> _Symbol:
-        return self._compare("<=", other)
-
-    def __gt__(self, other: Any) -> _Symbol:
-        return self._compare(">", other)
-
-    def __ge__(self, other: Any) -> _Symbol:
-        return self._compare(">=", other)
-
-    def __eq__(self, other: Any) -> _Symbol:  # type: ignore[override]
-        return self._compare("==", other)
-
-    def __ne__(self, other: Any) -> _Symbol:  # type: ignore[override]
-        return self._compare("!=", other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __bool__(self) -> bool:
-        if self.precedence != _COMPARISON or self.path is None:
-            raise _Untraceable
-        return self.path.decide(self)
-
-    @staticmethod
-    def conditional(yes: _Symbol, condition: _Symbol, no: _Symbol) -> _Symbol:
-        a = yes.text if yes.precedence > _CONDITIONAL else f"({yes.text})"
-        b = no.text if no.precedence > _CONDITIONAL else f"({no.text})"
-        depth = max(yes.depth, condition.depth, no.depth) + 1
-        return _Symbol(f"{a} if {condition.text} else {b}", _CONDITIONAL, depth, condition.path)
-
-    def _refuse(self, *args: Any) -> Any:
-        raise _Untraceable
-
-    # everything else a rule might ask of a float: a call, a conversion, a message
-    __float__ = __int__ = __index__ = __complex__ = __round__ = __abs__ = _refuse
-    __pow__ = __rpow__ = __mod__ = __rmod__ = __floordiv__ = __rfloordiv__ = _refuse
-    __repr__ = __str__ = __format__ = __iter__ = __len__ = __getattr__ = _refuse
+def _backward(outputs: list, inputs: list[Value], count: int | None) -> Any:
+    """A run's backward half on f's graph: the inputs' gradients from the outputs'."""
+    cotangent = yield
+    seeds = (cotangent,) if count is None else cotangent
+    pairs = [(c, o) for c, o in zip(seeds, outputs) if isinstance(o, Value)]
+    if not pairs:
+        return (0.0,) * len(inputs)
+    if count is None and cotangent == 1.0:  # value_and_grad's own pass
+        root = pairs[0][1]
+    else:
+        with enable_grad():  # Σ cotangent·output, whose gradient into output k is cotangent k
+            root = weighted_sum([c for c, _ in pairs], [o for _, o in pairs])
+    grads = backpropagate(root)
+    return tuple(float(grads.get(x, 0.0)) for x in inputs)

@@ -18,8 +18,9 @@ import operator
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Any, Union
+from typing import Any, SupportsIndex, Union
 
+from . import copies
 from .mode import PLAIN, current
 
 Number = int | float
@@ -123,10 +124,13 @@ class Value:
                 raise TypeError(f"Value(): each of _children must be a Value, got {parent!r}")
         if not isinstance(op, str):
             raise TypeError(f"Value(): _op must be a string, got {op!r}")
-        if current().grad_enabled:
+        mode = current()
+        if mode.grad_enabled:
             self.parents = parents
             self.local_grads = None  # known only to the node's _backward
             self.primitive = _custom(op)
+            if mode.recording is not None:
+                mode.recording.made.add(id(self))
 
     def __repr__(self) -> str:
         named = f", name={self.name!r}" if self.name is not None else ""
@@ -203,14 +207,19 @@ class Value:
 
     __hash__ = object.__hash__
 
-    def __setstate__(self, state: tuple[dict[str, Any] | None, dict[str, Any]]) -> None:
-        """Copies and pickles: the fields saved, less the mark of the original's last walk
-        (which pickles made before walks marked nodes do not have)."""
-        attributes, fields = state
-        self._walk = None
-        for name, value in {**(attributes or {}), **fields}.items():
-            if name != "_walk":
-                setattr(self, name, value)
+    # --- copies and pickles (copies.py): an explicit walk, not recursion through parents ---
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple:
+        return copies.reduce(self)
+
+    def __copy__(self) -> Value:
+        return copies.shallow(self)
+
+    def __deepcopy__(self, memo: dict) -> Value:
+        return copies.deep(self, memo)
+
+    def __setstate__(self, state: tuple) -> None:
+        copies.restore(self, state)
 
     # --- arithmetic: forward pass and local derivatives written out, as these run most -------
     # (the table's rules give the same numbers, tested; written out, a micrograd-style training
@@ -330,7 +339,7 @@ def _compare(op: str, a: Value, b: Operand) -> bool:
     outcome = COMPARISONS[op](a.data, b.data)
     recording = current().recording
     if recording is not None:
-        recording.guards.append((op, a, b, outcome))
+        recording.guard(op, a, b, outcome)
     return outcome
 
 
@@ -508,6 +517,17 @@ def _power_notation(n: Number) -> Notation:
 
 _POWERS: dict[str, Primitive] = {}
 _CUSTOM: dict[str, Primitive] = {}
+_MADE_ON_THE_FLY = 256  # entries per table: exponents and op names are usually a handful
+
+
+def _kept(table: dict[str, Primitive], primitive: Primitive) -> Primitive:
+    """`primitive`, kept in `table` under its name; a full table is emptied first, so that a
+    program making endless names (micrograd's f"**{e}" for every exponent e) keeps at most
+    `_MADE_ON_THE_FLY` primitives alive beyond the nodes that use them."""
+    if len(table) >= _MADE_ON_THE_FLY:
+        table.clear()
+    table[primitive.name] = primitive
+    return primitive
 
 
 def power(n: Number) -> Primitive:
@@ -518,23 +538,20 @@ def power(n: Number) -> Primitive:
     n = int(n) if isinstance(n, Integral) else float(n)
     name = f"**{n}"
     found = _POWERS.get(name)
-    if found is None:
-        if len(_POWERS) > 4096:  # exponents are usually a handful of constants
-            _POWERS.clear()
-        found = _POWERS[name] = Primitive(
-            name, 1, lambda x: _pow(x, n), lambda x, out: (_power_slope(x, n),),
-            _power_notation(n), (primitive_named, (name,)), (4, 5, 5),
-        )
-    return found
+    if found is not None:
+        return found
+    return _kept(_POWERS, Primitive(
+        name, 1, lambda x: _pow(x, n), lambda x, out: (_power_slope(x, n),),
+        _power_notation(n), (primitive_named, (name,)), (4, 5, 5),
+    ))
 
 
 def _custom(op: str) -> Primitive:
     """The primitive of nodes a program made micrograd's way: a name, and no rule of its own."""
     found = _CUSTOM.get(op)
-    if found is None:
-        found = _CUSTOM[op] = Primitive(op, None, None, None, function(op or "op"),
-                                        (_custom, (op,)))
-    return found
+    if found is not None:
+        return found
+    return _kept(_CUSTOM, Primitive(op, None, None, None, function(op or "op"), (_custom, (op,))))
 
 
 def primitive_named(name: str) -> Primitive:
@@ -702,6 +719,8 @@ def _record(
     if mode.grad_enabled:
         node.parents = parents
         node.primitive = primitive
+        if mode.recording is not None:  # compile tells nodes f makes from those it captures
+            mode.recording.made.add(id(node))
         if local_grads is not None:
             node.local_grads = local_grads
         elif len(parents) == 1:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import autodiff
 import nn
 from autodiff import Value, grad
 from nn import losses
@@ -85,3 +86,109 @@ def test_functional_call_makes_a_model_a_function_of_its_parameters():
     assert gradient == [p.grad for p in params] and model.parameters() == params
     with pytest.raises(ValueError, match="has 13 parameters, got 2"):
         nn.functional_call(model, [Value(1.0), Value(2.0)], x)
+
+
+def one_step(compile: bool, make_loss, model=None):
+    model = model or nn.MLP(1, [1], activation="linear", seed=0)
+    w = model.layers[0].neurons[0].w[0]
+    w.data, model.layers[0].neurons[0].b.data = 1.0, 0.0
+    nn.fit(model, [[0.0]], [0.0], make_loss(w), nn.SGD(model.parameters(), lr=0.1), 1,
+           progress=False, compile=compile)
+    return w.data
+
+
+def test_a_loss_reading_a_parameter_directly_gives_it_its_gradient_as_eager():
+    """The issue's numbers: an L2 penalty on w, one SGD step from w = 1 with lr 0.1."""
+    penalty = lambda w: lambda out, y: (out - y) ** 2 + w * w
+    assert one_step(False, penalty) == 0.8
+    assert one_step(True, penalty) == pytest.approx(0.8, abs=1e-12)
+
+
+def l2_training(compile: bool, decay_of):
+    X, y = nn.data.make_moons(30, noise=0.1, seed=4)
+    model = nn.MLP(2, [6, 1], activation="tanh", seed=2)
+    params = model.parameters()
+    loss = lambda out, t: losses.mse(out, t) + decay_of(params)
+    history = nn.fit(model, X, y, loss, nn.Adam(params, lr=0.05), epochs=4, batch_size=10,
+                     progress=False, seed=1, compile=compile)
+    return history["loss"], [p.data for p in params]
+
+
+@pytest.mark.parametrize("decay_of", [
+    lambda ps: 0.01 * sum(p * p for p in ps),  # weight decay written as a penalty
+    lambda ps: 0.1 * (ps[0] - ps[3]) ** 2 + ps[-1].abs() * 0.05,  # tying two weights softly
+], ids=["l2", "tied"])
+def test_regularised_training_compiled_equals_eager(decay_of):
+    eager, compiled = l2_training(False, decay_of), l2_training(True, decay_of)
+    assert compiled[0] == pytest.approx(eager[0], rel=1e-12, abs=1e-12)
+    assert compiled[1] == pytest.approx(eager[1], rel=1e-12, abs=1e-12)
+
+
+def test_a_model_with_tied_weights_and_a_penalty_on_them_trains_as_eager():
+    class Tied(nn.Module):
+        def __init__(self):
+            self.w = Value(0.5)
+            self.encoder = [self.w, Value(-0.3)]  # the same weight in two places
+            self.decoder = self.w
+
+        def __call__(self, x):
+            return (self.encoder[0] * x[0] + self.encoder[1]).tanh() * self.decoder
+
+    def run(compile):
+        model = Tied()
+        loss = lambda out, t: (out - t) ** 2 + 0.1 * model.w * model.w
+        nn.fit(model, [[1.0], [-2.0], [0.5]], [0.2, -0.4, 0.1], loss,
+               nn.SGD(list(dict.fromkeys(model.parameters())), lr=0.1), 5, progress=False,
+               compile=compile, shuffle=False)
+        return [p.data for p in model.parameters()]
+
+    assert run(True) == pytest.approx(run(False), rel=1e-12, abs=1e-12)
+
+
+def test_a_model_reading_a_value_that_is_not_its_parameter_is_refused_by_compiled_fit():
+    hidden = {"scale": Value(2.0)}  # a dict: not a parameter, so compiled fit could not step it
+
+    class Scaled(nn.Module):
+        def __init__(self):
+            self.w = Value(0.5)
+
+        def __call__(self, x):
+            return self.w * x[0] * hidden["scale"]
+
+    model = Scaled()
+    optimizer = nn.SGD([model.w, hidden["scale"]], lr=0.1)
+    with pytest.raises(ValueError, match=r"not among its parameters.*compile=False"):
+        nn.fit(model, [[1.0]], [0.0], losses.mse, optimizer, 1, progress=False, compile=True)
+
+
+def test_a_compiled_step_records_once_per_batch_shape():
+    X, y = nn.data.make_moons(12, seed=2)
+    model = nn.MLP(2, [4, 1], activation="relu", seed=1)
+    step = CompiledBatch(model, lambda o, t: nn.batch_loss(o, t, losses.hinge))
+    for _ in range(3):
+        step(X, y)
+        step(X[:5], y[:5])
+    assert step._outputs.recorded == 2 and step._outputs.replayed == 4
+
+
+def test_a_model_whose_comparisons_change_every_batch_trains_eagerly_and_says_so():
+    class Maxed(nn.Module):
+        def __init__(self):
+            self.w, self.b = Value(0.7), Value(-0.4)
+
+        def __call__(self, x):
+            return max(self.w * x[0], self.b * x[1]).tanh()  # a comparison per sample
+
+    X, y = nn.data.make_moons(40, noise=0.3, seed=6)
+
+    def run(compile):
+        model = Maxed()
+        history = nn.fit(model, X, y, losses.mse, nn.SGD(model.parameters(), lr=0.2), 6,
+                         batch_size=8, progress=False, seed=2, compile=compile)
+        return history["loss"], [p.data for p in model.parameters()]
+
+    with pytest.warns(autodiff.CompileWarning, match="the comparison '(<|>)'"):
+        compiled = run(True)
+    eager = run(False)
+    assert compiled[0] == pytest.approx(eager[0], rel=1e-12, abs=1e-12)
+    assert compiled[1] == pytest.approx(eager[1], rel=1e-12, abs=1e-12)

@@ -485,7 +485,7 @@ def test_a_node_restored_without_a_walk_mark_is_walked_and_copies_carry_none():
     x = Value(2.0)
     y = x * x
     y.backward()  # marks y and x
-    _, _, (attributes, fields), *_ = y.__reduce_ex__(4)
+    _, _, (attributes, fields), *_ = object.__reduce_ex__(y, 4)  # pickles' earlier format
     del fields["_walk"]  # as in a pickle made before walks marked nodes
     old = Value.__new__(Value)
     old.__setstate__((attributes, fields))
@@ -527,3 +527,123 @@ def test_a_graph_survives_copying_and_differentiates_the_same(copy_of):
     second = copy_of(root)
     second.backward(create_graph=True)  # the rules survive: a second derivative works too
     assert all(isinstance(n.grad, Value) for n in topological_order(second) if n.parents)
+
+
+def chain(n: int) -> tuple[Value, Value]:
+    x = Value(0.3, name="x")
+    v = x
+    for k in range(n):
+        v = (v * 0.5 + 0.5).tanh() if k % 2 else v * 0.999 + x
+    return x, v
+
+
+@pytest.mark.parametrize("copy_of", [
+    lambda obj: __import__("copy").deepcopy(obj),
+    lambda obj: __import__("pickle").loads(__import__("pickle").dumps(obj)),
+], ids=["deepcopy", "pickle"])
+def test_a_graph_of_a_hundred_thousand_nodes_is_copied_without_deep_recursion(copy_of):
+    import sys
+
+    x, root = chain(50_000)  # 125,000 operations and 100,000 constants
+    root.name, x.group = "root", ("a box",)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)  # a recursion as deep as the graph would need 10^5 levels
+    try:
+        x2, root2 = copy_of((x, root))
+    finally:
+        sys.setrecursionlimit(limit)
+    order, order2 = topological_order(root), topological_order(root2)
+    assert len(order2) == len(order) and x2 in order2 and x2 is not x
+    assert [(n.data, n.op, n.local_grads, n.name) for n in order2] == [
+        (n.data, n.op, n.local_grads, n.name) for n in order]
+    assert x2.group == ("a box",)
+    root.backward()
+    root2.backward()
+    assert x2.grad == x.grad != 0.0
+
+
+def test_copies_of_several_nodes_of_one_graph_keep_them_shared():
+    import copy
+    import pickle
+
+    x, root = chain(300)
+    middle = topological_order(root)[400]
+    for copied in (copy.deepcopy([middle, root, x]), pickle.loads(pickle.dumps([middle, root, x]))):
+        middle2, root2, x2 = copied
+        assert middle2 in topological_order(root2) and x2 in topological_order(middle2)
+        assert len(topological_order(root2)) == len(topological_order(root))
+    again = pickle.loads(pickle.dumps(middle))  # nothing is left listed from the copies before
+    assert again.data == middle.data
+
+
+def test_a_batch_loss_of_a_hundred_samples_is_copied_with_every_number():
+    import copy
+    import pickle
+
+    import nn
+
+    X, y = nn.data.make_moons(100, seed=0)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = nn.batch_loss([model(x) for x in X], y, nn.losses.hinge)
+    loss.backward()
+    for copied in (copy.deepcopy(loss), pickle.loads(pickle.dumps(loss))):
+        assert [(n.data, n.grad, n.name, n.group) for n in topological_order(copied)] == [
+            (n.data, n.grad, n.name, n.group) for n in topological_order(loss)]
+
+
+def test_micrograd_closures_are_copied_by_deepcopy_as_before_and_pickle_refuses_them():
+    import copy
+    import pickle
+
+    a = Value(2.0)
+    out = Value(a.data * 3, (a,), "triple")
+
+    def _backward():
+        a.grad += 3 * out.grad
+
+    out._backward = _backward
+    twin = copy.deepcopy(out)
+    assert twin._backward is _backward and twin.op == "triple" and twin.parents[0] is not a
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        pickle.dumps(out)
+
+
+def test_primitives_made_on_the_fly_are_not_kept_for_dropped_graphs():
+    import gc
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        x = Value(1.5)
+        nodes = [Value(x.data ** (1 + k / 1e5), (x,), f"**{1 + k / 1e5}") for k in range(50_000)]
+        nodes += [x ** (2 + k / 1e5) for k in range(50_000)]  # the engine's own x ** constant
+        assert nodes[0].op == "**1.0" and nodes[-1].op == f"**{2 + 49_999 / 1e5}"
+        del nodes
+        gc.collect()
+        left = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert left < 1_000_000  # bytes: a bounded table of them, not 50,000 per kind
+
+
+def test_a_shallow_copy_shares_the_parents_and_lists_nothing():
+    import copy
+    import pickle
+
+    _, root = chain(2_000)
+    twin = copy.copy(root)
+    assert twin is not root and twin.parents == root.parents and twin.data == root.data
+    middle = topological_order(root)[1000]
+    assert pickle.loads(pickle.dumps(middle)).data == middle.data  # walked as a root
+
+
+def test_a_deep_copy_of_every_node_of_a_graph_keeps_them_one_graph():
+    import copy
+
+    _, root = chain(3_000)
+    order = topological_order(root)
+    copied = copy.deepcopy(order)
+    assert topological_order(copied[-1]) == copied  # the same nodes, in the same order
+    assert [n.data for n in copied] == [n.data for n in order]
