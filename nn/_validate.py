@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence, Sized
 from numbers import Real
 
+import numpy as np
+
 from autodiff import Value
 
 Inputs = Sequence[Value | float] | Value | float
@@ -58,3 +60,14 @@ def array_as_list(x: object, where: str, what: str) -> object:
         f"{where}: {what} must be a 1-D array or an (n, 1) column, got an array of shape "
         f"{tuple(shape)}"
     )
+
+
+def matrix(x: object, what: str, where: str) -> np.ndarray:
+    """`x` (nested lists or an array) as an array of finite floats."""
+    try:
+        array = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {what} must be a matrix of numbers, got {x!r}") from None
+    if not np.isfinite(array).all():
+        raise ValueError(f"{where}: {what} must be finite, got {x!r}")
+    return array

@@ -1,9 +1,10 @@
 """Backpropagation derived by hand and computed on plain floats.
 
 This module exists only to check the engine: it reads an `MLP`'s numbers and applies the four
-backpropagation equations, sharing no code with `autodiff` (its activation derivatives are
-written out here), for the costs in `COSTS`. Lists are indexed by layer as in the notation: `z[l][j]` is z_j^(l) and
-`a[l][j]` is a_j^(l) for l = 1 … L, `a[0]` is the input; 0-based within a layer (j − 1, k − 1).
+backpropagation equations for the costs in `COSTS`, sharing no code with `autodiff` (its
+activation derivatives are written out here). Lists are indexed by layer as in the notation:
+`z[l][j]` is z_j^(l) and `a[l][j]` is a_j^(l) for l = 1 … L, `a[0]` is the input; 0-based
+within a layer (j − 1, k − 1).
 With δ_j^(l) = ∂C/∂z_j^(l), the error of neuron j of layer l, for a cost C of the outputs:
 
     (BP1)  δ^(L) = ∂C/∂a^(L) ⊙ g'(z^(L))
