@@ -73,9 +73,10 @@ class MLP(Module):
         if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
             raise ValueError("MLP.from_matrices: weights must be a non-empty list of matrices")
         if not isinstance(biases, Sequence) or len(biases) != len(weights):
+            got = len(biases) if isinstance(biases, Sequence) else type(biases).__name__
             raise ValueError(
                 f"MLP.from_matrices: {len(weights)} weight matrices need as many bias vectors, "
-                f"got {biases!r}"
+                f"got {got}"
             )
         shapes = [_validate.matrix(w, f"weights[{l}]", "MLP.from_matrices").shape
                   for l, w in enumerate(weights)]

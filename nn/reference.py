@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from . import _validate
 from .mlp import MLP
 
 Vector = list[float]
@@ -61,7 +62,7 @@ def forward(mlp: MLP, x: Sequence[float]) -> tuple[list[Vector], list[Vector]]:
     """(z, a), keeping every layer: z_j^(l) = Σ_k w_jk^(l) a_k^(l−1) + b_j^(l), a = g(z)."""
     W, b = weights(mlp)
     z: list[Vector] = [[]]
-    a: list[Vector] = [[float(xk) for xk in x]]
+    a: list[Vector] = [[float(xk) for xk in _validate.array_as_list(x, "reference", "x")]]
     for l, layer in enumerate(mlp.layers, start=1):
         z.append([sum(w * ak for w, ak in zip(W[l][j], a[l - 1])) + b[l][j]
                   for j in range(len(W[l]))])
@@ -154,6 +155,7 @@ def activation_gradients(mlp: MLP, x: Sequence[float], y: float | Sequence[float
 
 
 def _targets(output: Vector, y: float | Sequence[float]) -> list[float]:
+    y = _validate.array_as_list(y, "reference", "y")
     targets = list(y) if isinstance(y, Sequence) else [y]
     if len(targets) != len(output):
         raise ValueError(f"reference: {len(output)} outputs but {len(targets)} targets")

@@ -239,3 +239,14 @@ def test_the_costs_output_gradients_and_their_refusals():
     mlp = nn.MLP(2, [2], output_activation="sigmoid", seed=0)
     with pytest.raises(TypeError, match="output_gradient or delta_L"):
         reference.deltas(mlp, reference.forward(mlp, [0.0, 1.0])[0])
+
+
+def test_the_reference_takes_numpy_columns_as_the_book_passes_them():
+    np = pytest.importorskip("numpy")
+    mlp = nn.MLP(3, [4, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    x, y = [0.5, -1.0, 2.0], [1.0, 0.0]
+    for cost in reference.COSTS:
+        expected = reference.gradients(mlp, x, y, cost=cost)
+        assert reference.gradients(mlp, np.array(x)[:, None], np.array(y)[:, None],
+                                   cost=cost) == expected
+        assert reference.gradients(mlp, np.array(x), np.array(y), cost=cost) == expected
