@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -319,3 +320,30 @@ def test_mismatched_lengths_are_refused(loss):
 def test_bad_targets_are_refused(call, error):
     with pytest.raises(error):
         call()
+
+
+@pytest.mark.parametrize("loss", [losses.quadratic, partial(losses.binary_cross_entropy,
+                                                            reduction="sum")],
+                         ids=["quadratic", "binary_cross_entropy"])
+def test_fit_compiled_trains_the_books_costs_as_eager_does(loss):
+    """`fit(compile=True)` computes the loss on the outputs' numbers: the sigmoid outputs'
+    cross-entropy then takes its ln a path, the same gradients to rounding."""
+    import nn
+
+    X, labels = nn.data.make_moons(30, noise=0.2, seed=1)
+    Y = [[float(t), 1.0 - t] for t in labels]
+    runs = []
+    for compile in (False, True):
+        model = nn.MLP(2, [6, 2], activation="sigmoid", output_activation="sigmoid", seed=2)
+        weights = [p for name, p in model.named_parameters() if ".w." in name]
+        biases = [p for name, p in model.named_parameters() if name.endswith(".b")]
+        optimizer = nn.SGD([{"params": weights, "weight_decay": 0.01}, {"params": biases}],
+                           lr=0.5)
+        history = nn.fit(model, X, Y, loss, optimizer, epochs=4, batch_size=10,
+                         progress=False, seed=0, compile=compile)
+        runs.append((history, model.state_dict()))
+    (eager, eager_state), (compiled, compiled_state) = runs
+    assert compiled["loss"] == pytest.approx(eager["loss"], rel=1e-12)
+    assert compiled["accuracy"] == eager["accuracy"]
+    for name, weight in eager_state.items():
+        assert compiled_state[name] == pytest.approx(weight, rel=1e-12, abs=1e-15), name
