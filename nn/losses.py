@@ -74,13 +74,14 @@ def binary_cross_entropy(
     An a_j made by `sigmoid` is read through its weighted input z_j, as softplus(z_j) − y_j z_j
     (the same cost, exactly differentiable, finite for any z_j): at z = −40 and y = 1 the cost
     is 40 and ∂C/∂z = σ(z) − y = −1, where ln σ(z) of a rounded σ would lose everything. The
-    gradient then flows to z_j directly, so a_j's own `.grad` stays 0. Logits go to
-    `binary_cross_entropy_with_logits`.
+    gradient then flows to z_j directly, so a_j's own `.grad` stays 0. (Under `no_grad`, and
+    on numbers, a_j is all there is: a rounded a_j = 1 with y_j = 0 is an infinite cost, refused.)
+    Logits go to `binary_cross_entropy_with_logits`.
     """
     a, y = _pair(probabilities, targets, "binary_cross_entropy")
     _check_probabilities(y, "targets", "binary_cross_entropy")
     for aj in a:
-        if not 0 <= aj.data <= 1:
+        if not (aj >= 0 and aj <= 1):  # comparisons of Values: guards when compiled
             raise ValueError(
                 f"binary_cross_entropy: takes probabilities in [0, 1], got {aj.data!r}; for "
                 "logits (a linear output layer) use binary_cross_entropy_with_logits"
@@ -132,7 +133,7 @@ def _from_logit(z: Value, y: Value) -> Value:
 
 def _from_probability(a: Value, y: Value) -> Value:
     """−[y ln a + (1 − y) ln(1 − a)], leaving out a term whose factor is 0 (0 · ln 0 is 0)."""
-    if (a.data == 0 and y.data > 0) or (a.data == 1 and y.data < 1):
+    if (a <= 0 and y.data > 0) or (a >= 1 and y.data < 1):  # guards, as above
         raise ValueError(
             f"binary_cross_entropy: probability {a.data!r} with target {y.data!r} has an "
             "infinite cost; give the logits to binary_cross_entropy_with_logits (or the "

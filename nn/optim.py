@@ -25,8 +25,10 @@ class Optimizer:
     """Holds the parameter groups to update (`param_groups`, each a dict of `"params"` and the
     group's options); `zero_grad` clears the gradients before a backward."""
 
-    def __init__(self, params: Params, defaults: Mapping[str, Any]) -> None:
+    def __init__(self, params: Params, defaults: Mapping[str, Any] | float) -> None:
         name = type(self).__name__
+        if not isinstance(defaults, Mapping):  # the earlier signature, Optimizer(params, lr)
+            defaults = {"lr": defaults}
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         seen: set[Value] = set()
@@ -51,6 +53,11 @@ class Optimizer:
         """Every parameter, each once, group by group."""
         return [p for group in self.param_groups for p in group["params"]]
 
+    @property
+    def lr(self) -> float:
+        """The first group's learning rate (all of them, without groups)."""
+        return self.param_groups[0]["lr"]
+
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = 0.0
@@ -59,8 +66,8 @@ class Optimizer:
         raise NotImplementedError
 
     def _checked(self, options: dict[str, Any]) -> dict[str, Any]:
-        """A group's options, checked (each optimizer knows its own)."""
-        raise NotImplementedError
+        """A group's options, checked: each optimizer checks its own (here, only `lr`)."""
+        return {**options, "lr": _positive(options.get("lr"), "lr", type(self).__name__)}
 
 
 class SGD(Optimizer):

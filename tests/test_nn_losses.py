@@ -258,6 +258,19 @@ def test_binary_cross_entropies_compiled_far_from_where_they_were_recorded(y):
         assert len(assert_compiles_to_eager(f, *points).recordings) == 1
 
 
+def test_binary_cross_entropy_compiled_refuses_what_eager_refuses():
+    """Its checks compare Values, so they are guards: a compiled call outside [0, 1], or at an
+    infinite cost, records again and is refused as eagerly, never replayed into a number."""
+    f = lambda a: losses.binary_cross_entropy(a, 1.0)
+    compiled = assert_compiles_to_eager(f, 0.5, 0.25, 1.0)
+    for outside, words in [(1.5, "probabilities in"), (-0.5, "probabilities in"),
+                           (math.nan, "probabilities in"), (0.0, "infinite cost")]:
+        with pytest.raises(ValueError, match=words):
+            value_and_grad(f)(outside)
+        with pytest.raises(ValueError, match=words):
+            compiled.value_and_grad(outside)
+
+
 # --- PyTorch's losses, where it is installed ------------------------------------------------
 
 

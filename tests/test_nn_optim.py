@@ -201,3 +201,18 @@ def test_weight_decay_and_groups_step_as_pytorchs_optimizers(torch, kind):
         for values, tensor in zip(ours, theirs):
             assert [v.data for v in values] == pytest.approx(tensor.tolist(), rel=1e-12,
                                                              abs=1e-15)
+
+
+def test_an_optimizer_of_ones_own_on_the_base_class_as_before_groups():
+    class Halving(nn.Optimizer):
+        def step(self):
+            for p in self.params:
+                p.data -= self.lr * p.grad / 2
+
+    p = Value(1.0)
+    optimizer = Halving([p], 0.5)
+    p.grad = 1.0
+    optimizer.step()
+    assert p.data == 0.75 and optimizer.param_groups[0]["lr"] == 0.5
+    with pytest.raises(ValueError, match="Halving: lr must be a positive number"):
+        Halving([p], -1.0)
