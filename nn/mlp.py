@@ -24,8 +24,10 @@ class MLP(Module):
     `activation` is g^(l) of the hidden layers: one name for all, or a list with one name per
     hidden layer; `output_activation` is g^(L). The defaults, ReLU hidden layers and a linear
     output, are micrograd's, so its programs build the same network with only the import
-    changed; the linear output suits the losses on logits and margins (`binary_cross_entropy`,
-    `cross_entropy`, `hinge`). Without a `seed`, the weights come from Python's global `random`.
+    changed; the linear output suits the losses on logits and margins
+    (`binary_cross_entropy_with_logits`, `cross_entropy`, `hinge`), a sigmoid output
+    `binary_cross_entropy` and Nielsen's network (`MLP.from_matrices` builds it from his
+    matrices). Without a `seed`, the weights come from Python's global `random`.
     """
 
     def __init__(
