@@ -157,11 +157,14 @@ def classifier(loss: Loss, y: Sequence) -> Classifier | None:
     - `binary_cross_entropy_with_logits`: each logit is > 0 exactly when its target is > 1/2;
     - `binary_cross_entropy`: each probability is > 1/2 exactly when its target is;
     - `hinge`: each output is > 0 exactly when its label is +1 (not 0 or −1);
-    - `quadratic`, `sum_squared_error`, `mse`: when the targets take exactly two values (0/1,
-      −1/+1, …),
-      each output lies on its target's side of their midpoint;
+    - `quadratic`, `sum_squared_error`, `mse`: when the targets take exactly two values
+      (0/1, −1/+1, …), each output lies on its target's side of their midpoint;
     - otherwise (regression, or a loss of your own): None, no accuracy.
+
+    A loss given as `partial(loss, reduction=...)` is read as the loss itself.
     """
+    if isinstance(loss, partial):
+        loss = loss.func
     if loss is losses.cross_entropy:
         return lambda out, t: _argmax(out) == (t if isinstance(t, int) else _argmax(t))
     if loss is losses.binary_cross_entropy_with_logits:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pytest
 
@@ -72,6 +73,8 @@ def test_accuracy_rules():
     assert nn.accuracy(model, X, [0, 0, 1, 1], BCE_WITH_LOGITS) == 1.0
     assert nn.accuracy(model, X, [0, 0, 0, 1], losses.binary_cross_entropy) == 1.0  # a > 0.5
     assert nn.accuracy(model, X, [0, 0, 0, 1], losses.quadratic) == 1.0
+    summed = partial(losses.binary_cross_entropy, reduction="sum")  # the book's cost
+    assert nn.accuracy(model, X, [0, 0, 0, 1], summed) == 1.0
     assert nn.accuracy(model, X, [-1, 0, 1, 1], losses.hinge) == 1.0
     assert nn.accuracy(model, X, [0, 0, 0, 1], losses.mse) == 1.0  # midpoint 0.5, strictly
     assert nn.accuracy(model, X, [0, 1, 1, 1], losses.mse) == 0.5
