@@ -123,7 +123,8 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
             raise ValueError(
                 f"cross_entropy: target must be a class index or a distribution, got {target!r}"
             )
-    return _cost(_LOG_SUM_EXP(*z) - _sum([pk * zk for pk, zk in zip(p, z) if pk]))
+    weighted = [zk if pk == 1 else pk * zk for pk, zk in zip(p, z) if pk]  # no node for 1 × z
+    return _cost(_LOG_SUM_EXP(*z) - _sum(weighted))
 
 
 def _from_logit(z: Value, y: Value) -> Value:
@@ -158,7 +159,7 @@ def _reduce(terms: list[Value], reduction: object, where: str) -> Value:
     if reduction == "sum":
         return _sum(terms)
     if reduction == "mean":
-        return _sum(terms) / len(terms)
+        return _sum(terms) / len(terms) if len(terms) > 1 else terms[0]  # no node for ÷ 1
     raise ValueError(f"{where}: reduction must be 'sum' or 'mean', got {reduction!r}")
 
 
