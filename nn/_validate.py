@@ -47,8 +47,7 @@ def inputs(x: object, n: int, where: str) -> Sized:
 
 def array_as_list(x: object, where: str, what: str) -> object:
     """A NumPy array (or anything with a `shape` and `tolist`) as Python numbers: a 1-D array or
-    an (n, 1) column as a list, a 0-d array as its number; anything else as it is. NumPy is
-    read through its methods, so nothing here imports it."""
+    an (n, 1) column as a list, a 0-d array as its number; anything else as it is."""
     shape = getattr(x, "shape", None)
     if shape is None or isinstance(x, (Value, Real, list, tuple, str, bytes)):
         return x
@@ -63,11 +62,15 @@ def array_as_list(x: object, where: str, what: str) -> object:
 
 
 def matrix(x: object, what: str, where: str) -> np.ndarray:
-    """`x` (nested lists or an array) as an array of finite floats."""
+    """`x` (nested lists or an array of numbers) as an array of finite floats."""
     try:
-        array = np.asarray(x, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: {what} must be a matrix of numbers, got {x!r}") from None
-    if not np.isfinite(array).all():
-        raise ValueError(f"{where}: {what} must be finite, got {x!r}")
-    return array
+        array = np.asarray(x)
+    except ValueError:  # rows of different lengths
+        array = None
+    if array is None or array.dtype.kind not in "iuf":
+        raise ValueError(f"{where}: {what} must be a matrix of numbers, got {x!r:.200}")
+    bad = np.argwhere(~np.isfinite(array))
+    if len(bad):
+        at = tuple(int(i) for i in bad[0])
+        raise ValueError(f"{where}: {what} must be finite, got {array[at]} at {at}")
+    return array.astype(float)
