@@ -383,6 +383,23 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
+def _softplus(x: float) -> float:
+    """log(1 + eˣ), taking exp of a non-positive number only, so it never overflows."""
+    if x > 0.0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))  # NaN stays NaN
+
+
+def _log_sum_exp(*z: float) -> float:
+    """log Σₖ exp(zₖ) as m + log Σₖ exp(zₖ − m), m = max z: no exp overflows or all underflow."""
+    if any(zk != zk for zk in z):  # max() of a NaN depends on where it stands
+        return math.nan
+    m = max(z)
+    if math.isinf(m):  # an infinite logit: the sum is it (+∞), or every term is 0 (−∞)
+        return m
+    return m + math.log(math.fsum(math.exp(zk - m) for zk in z))
+
+
 def _relu(x: float) -> float:
     return 0.0 if x <= 0.0 else x  # NaN stays NaN
 
@@ -475,6 +492,21 @@ def _pow_derivative(x: Partial, y: Partial, out: Partial) -> tuple[Partial, Part
     if _data(x) == 0.0:
         return _power_slope(x, _data(y)), 0.0
     return _power_slope(x, y), out * LOG(x)
+
+
+def _log_sum_exp_derivative(*args: Partial) -> tuple[Partial, ...]:
+    """∂/∂zₖ log Σᵢ exp(zᵢ) = exp(zₖ − m) / Σᵢ exp(zᵢ − m), the softmax; `args` are z₁, …, zₙ,
+    out. Any constant m gives it; m = max z keeps every exp in range and zₖ − m exact, where
+    exp(zₖ − out) would lose digits to the rounding of out."""
+    *z, out = args
+    m = max(_data(zk) for zk in z)
+    if not math.isfinite(m):
+        return tuple(EXP(zk - out) for zk in z)
+    shifted = [EXP(zk - m) for zk in z]
+    total = shifted[0]
+    for term in shifted[1:]:
+        total = total + term
+    return tuple(term / total for term in shifted)
 
 
 def _weighted_sum_derivative(*args: Partial) -> tuple[Partial, ...]:
@@ -582,6 +614,10 @@ EXP = _builtin("exp", 1, _exp, lambda x, out: (out,), function("exp"))
 LOG = _builtin("log", 1, _log, lambda x, out: (1.0 / x,), function("log"))
 TANH = _builtin("tanh", 1, math.tanh, lambda x, out: (1.0 - out * out,), function("tanh"))
 SIGMOID = _builtin("sigmoid", 1, _sigmoid, lambda x, out: (out * (1.0 - out),), function("σ"))
+SOFTPLUS = _builtin("softplus", 1, _softplus, lambda x, out: (SIGMOID(x),),
+                    function("softplus"))
+LOG_SUM_EXP = _builtin("logsumexp", None, _log_sum_exp, _log_sum_exp_derivative,
+                       function("logsumexp"))
 RELU = _builtin("relu", 1, _relu, lambda x, out: (_step(x),), function("ReLU"))
 SIN = _builtin("sin", 1, _periodic("sin", math.sin), lambda x, out: (COS(x),), function("sin"))
 COS = _builtin("cos", 1, _periodic("cos", math.cos), lambda x, out: (-SIN(x),),
@@ -598,8 +634,8 @@ WEIGHTED_SUM = _builtin(
 
 PRIMITIVES: dict[str, Primitive] = {
     p.name: p
-    for p in (ADD, SUB, MUL, DIV, NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, POW,
-              IDENTITY, WEIGHTED_SUM)
+    for p in (ADD, SUB, MUL, DIV, NEG, EXP, LOG, TANH, SIGMOID, SOFTPLUS, LOG_SUM_EXP, RELU, SIN,
+              COS, SQRT, ABS, POW, IDENTITY, WEIGHTED_SUM)
 }
 # The elementary functions a user calls by name, as methods of Value and in `autodiff graph`.
 FUNCTIONS: tuple[str, ...] = tuple(

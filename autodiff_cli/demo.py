@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     X, y = nn.data.make_moons(SAMPLES, seed=args.seed)
     model = nn.MLP(2, [16, 16, 1], seed=args.seed)
-    loss = nn.losses.binary_cross_entropy
+    loss = nn.losses.binary_cross_entropy_with_logits
     epochs = math.ceil(args.steps / math.ceil(SAMPLES / BATCH_SIZE))
     print(f"training {model} on {SAMPLES} two-moons points for {epochs} epochs")
     optimizer = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)

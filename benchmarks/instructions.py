@@ -11,6 +11,7 @@ It is how the eager engine's tricks were measured (see README.md). Needs valgrin
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -26,6 +27,8 @@ def count(engine: str, steps: int) -> int:
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
          __file__, "--child", engine, str(steps)],
         capture_output=True, text=True, check=True,
+        # nn imports NumPy, whose BLAS threads would add a count of their own that varies
+        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"},
     )
     return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
 

@@ -11,6 +11,7 @@ from .mlp import MLP
 from .module import Module, functional_call
 from .neuron import Neuron
 from .optim import SGD, Adam, Optimizer
+from .pytorch import from_torch, to_torch
 from .serialize import load, save
 from .train import accuracy, batch_loss, fit
 
@@ -26,10 +27,12 @@ __all__ = [
     "batch_loss",
     "data",
     "fit",
+    "from_torch",
     "functional_call",
     "load",
     "losses",
     "plot",
     "reference",
     "save",
+    "to_torch",
 ]

@@ -1,7 +1,8 @@
-"""Small two-class data sets in pure Python, and batching.
+"""Small data sets, and batching.
 
 Each generator returns `(X, y)`: `X` a list of [x1, x2] samples, `y` their labels 0/1. The
-same `seed` gives the same data.
+same `seed` gives the same data. `load_digits` reads the 8 × 8 handwritten digits shipped
+beside this module; `train_test_split` holds some samples out.
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
-from numbers import Real
+from importlib.resources import files
+from numbers import Integral, Real
 from typing import TypeVar
+
+import numpy as np
 
 from . import _validate
 
@@ -54,6 +58,49 @@ def make_spirals(
     return _finish(points, labels, noise, rng)
 
 
+def load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 handwritten digits of the UCI "optdigits" test set, as scikit-learn's
+    `load_digits()` gives them: `(images, labels)`, images a (1797, 8, 8) float array of pixel
+    values 0–16 (divide by 16 for 0–1) and labels a (1797,) integer array of the digits 0–9.
+
+    Read from `digits.npz` beside this module (CC BY 4.0, E. Alpaydin and C. Kaynak; see
+    `digits-attribution.txt`), without unpickling anything. Flattened,
+    `images.reshape(-1, 64)` are the inputs of a 64-input network.
+    """
+    with (files(__package__) / "digits.npz").open("rb") as file, \
+            np.load(file, allow_pickle=False) as stored:
+        return stored["images"].astype(float), stored["target"].astype(np.int64)
+
+
+def train_test_split(
+    X: Sequence[T], y: Sequence, test_size: float | int = 0.2, seed: int | None = 0
+) -> tuple[Sequence[T], Sequence[T], Sequence, Sequence]:
+    """`(X_train, X_test, y_train, y_test)`: the samples shuffled by `seed` and the last
+    `test_size` of them (a fraction, rounded up, or a count) held out, as scikit-learn's
+    function of that name orders its results. Lists give lists, NumPy arrays arrays."""
+    if len(X) != len(y):
+        raise ValueError(f"train_test_split: {len(X)} samples but {len(y)} targets")
+    n = len(X)
+    if isinstance(test_size, Integral) and not isinstance(test_size, bool):
+        n_test = int(test_size)
+    elif isinstance(test_size, Real) and 0 < test_size < 1:
+        n_test = math.ceil(test_size * n)
+    else:
+        raise ValueError(
+            f"train_test_split: test_size must be a fraction in (0, 1) or a count, got "
+            f"{test_size!r}"
+        )
+    if not 0 < n_test < n:
+        raise ValueError(
+            f"train_test_split: test_size {test_size!r} leaves no samples to train on or to "
+            f"test with ({n} samples)"
+        )
+    order = list(range(n))
+    random.Random(_validate.seed(seed, "train_test_split")).shuffle(order)
+    train, test = order[: n - n_test], order[n - n_test :]
+    return _take(X, train), _take(X, test), _take(y, train), _take(y, test)
+
+
 def batches(
     X: Sequence[T], y: Sequence, batch_size: int | None = None, shuffle: bool = False,
     seed: int | None = None,
@@ -71,6 +118,12 @@ def batches(
     for start in range(0, len(order), size):
         chunk = order[start : start + size]
         yield [X[i] for i in chunk], [y[i] for i in chunk]
+
+
+def _take(items: Sequence[T], indices: list[int]) -> Sequence[T]:
+    if isinstance(items, np.ndarray):
+        return items[indices]
+    return [items[i] for i in indices]
 
 
 def _rng(n: object, noise: object, seed: object, where: str) -> random.Random:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from autodiff import Value, weighted_sums
 
 from . import _rng, _validate
@@ -43,6 +45,36 @@ class Layer(Module):
     @property
     def nin(self) -> int:
         return len(self.neurons[0].w)
+
+    def weight_matrix(self) -> np.ndarray:
+        """w^(l) as Nielsen's book holds it: an (n_l × n_(l−1)) array whose [j − 1, k − 1] is
+        w_jk^(l). A copy of the numbers: change the layer with `set_matrices`."""
+        return np.array([[w.data for w in neuron.w] for neuron in self.neurons], dtype=float)
+
+    def biases(self) -> np.ndarray:
+        """b^(l) as the book holds it: an (n_l × 1) column (a copy of the numbers)."""
+        return np.array([[neuron.b.data] for neuron in self.neurons], dtype=float)
+
+    def set_matrices(self, weights: object, biases: object) -> None:
+        """Set w^(l) and b^(l) from the book's matrices (nested lists or arrays; the biases a
+        list, a 1-D array or a column), all checked before anything changes."""
+        n_out, n_in = len(self.neurons), self.nin
+        w = _validate.matrix(weights, "weights", "Layer.set_matrices")
+        if w.shape != (n_out, n_in):
+            raise ValueError(
+                f"Layer.set_matrices: weights must be ({n_out} × {n_in}) for {n_out} neurons "
+                f"of {n_in} inputs, got {w.shape}"
+            )
+        b = _validate.matrix(biases, "biases", "Layer.set_matrices")
+        if b.shape not in ((n_out,), (n_out, 1)):
+            raise ValueError(
+                f"Layer.set_matrices: biases must hold {n_out} numbers ({n_out},) or "
+                f"({n_out}, 1), got {b.shape}"
+            )
+        for neuron, row, bias in zip(self.neurons, w.tolist(), b.reshape(-1).tolist()):
+            for weight, value in zip(neuron.w, row):
+                weight.data = value
+            neuron.b.data = bias
 
     def __call__(self, x: _validate.Inputs) -> Value | list[Value]:
         """Every neuron's output; a one-neuron layer's output itself, as micrograd's layer gives it.

@@ -1,36 +1,58 @@
 """Losses of one sample, built from engine operations so their gradients come from `backward`.
 
-Each takes the model's outputs (a `Value` or a list of them; plain numbers are treated as
-constants) and the targets (a number or a list of numbers, one per output) and refuses
-mismatched lengths. Averaging over the n samples of a batch is `fit`'s job.
+Each takes the model's outputs (a `Value`, a list of them, or a NumPy array; plain numbers are
+treated as constants) and the targets (a number, a list or a NumPy array, 1-D or an (n, 1)
+column, one per output) and refuses mismatched lengths. A loss with a term per output takes
+`reduction="sum"` (Σ_j, the book's cost of one sample) or `"mean"` (the average over the
+outputs), as PyTorch's losses do; averaging over the n samples of a batch is `fit`'s job.
+
+The numerically stable forms are primitives of the engine (`softplus`, `logsumexp`), not
+branches on `.data`, so a loss compiled with `autodiff.compile` gives what it gives eagerly at
+every input.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Real
+from numbers import Integral, Real
+from typing import Literal
 
-from autodiff import Value
+from autodiff import PRIMITIVES, Value
 
+from . import _validate
 from .notation import SAMPLE_COST, target_name
 
 Prediction = Value | float | Sequence[Value | float]
 Target = float | Sequence[float]
+Reduction = Literal["sum", "mean"]
+
+_SIGMOID, _SOFTPLUS, _LOG_SUM_EXP = (PRIMITIVES[name] for name in ("sigmoid", "softplus",
+                                                                   "logsumexp"))
 
 
-def sum_squared_error(prediction: Prediction, target: Target) -> Value:
+def quadratic(a: Prediction, y: Target, reduction: Reduction = "sum") -> Value:
+    """C_x = ½ Σ_j (a_j − y_j)², the quadratic cost of one sample in Nielsen's book, whose
+    gradient is a − y (`reduction="mean"`: ½ times the mean over the outputs)."""
+    a, y = _pair(a, y, "quadratic")
+    return _cost(_reduce([(aj - yj) ** 2 for aj, yj in zip(a, _named(y))], reduction,
+                         "quadratic") * 0.5)
+
+
+def sum_squared_error(prediction: Prediction, target: Target, reduction: Reduction = "sum"
+                      ) -> Value:
     """C_0 = Σ_j (a_j − y_j)², the cost of one sample in the backpropagation derivation."""
     a, y = _pair(prediction, target, "sum_squared_error")
-    return _cost(_sum([(aj - yj) ** 2 for aj, yj in zip(a, _named(y))]))
+    return _cost(_reduce([(aj - yj) ** 2 for aj, yj in zip(a, _named(y))], reduction,
+                         "sum_squared_error"))
 
 
-def mse(prediction: Prediction, target: Target) -> Value:
-    """The mean over the outputs of (a_j − y_j)²."""
+def mse(prediction: Prediction, target: Target, reduction: Reduction = "mean") -> Value:
+    """The mean over the outputs of (a_j − y_j)² (`reduction="sum"`: their sum)."""
     a, y = _pair(prediction, target, "mse")
-    return _cost(_sum([(aj - yj) ** 2 for aj, yj in zip(a, _named(y))]) / len(a))
+    return _cost(_reduce([(aj - yj) ** 2 for aj, yj in zip(a, _named(y))], reduction, "mse"))
 
 
-def hinge(prediction: Prediction, target: Target) -> Value:
+def hinge(prediction: Prediction, target: Target, reduction: Reduction = "mean") -> Value:
     """The max-margin loss: the mean over the outputs of max(0, 1 − t_j s_j).
 
     Labels may be −1/+1 or 0/1 (0 is read as −1), so the same 0/1 labels serve every loss.
@@ -40,31 +62,56 @@ def hinge(prediction: Prediction, target: Target) -> Value:
         if yj not in (-1, 0, 1):
             raise ValueError(f"hinge: labels must be -1, 0 or 1, got {yj!r}")
     margins = [(1 - sj * (1.0 if yj == 1 else -1.0)).relu() for sj, yj in zip(s, y)]
-    return _cost(_sum(margins) / len(s))
+    return _cost(_reduce(margins, reduction, "hinge"))
 
 
-def binary_cross_entropy(logits: Prediction, target: Target) -> Value:
-    """−[y log σ(z) + (1 − y) log(1 − σ(z))] from the logit z, averaged over the outputs.
+def binary_cross_entropy(
+    probabilities: Prediction, targets: Target, reduction: Reduction = "mean"
+) -> Value:
+    """−Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)] for probabilities a_j in [0, 1], as PyTorch's
+    `binary_cross_entropy` (`reduction="sum"` is the cross-entropy cost of Nielsen's book).
 
-    Written as softplus(z) − y z, which never takes the log of a rounded-off σ(z), so it stays
-    finite and accurate for any |z|. Targets are probabilities in [0, 1].
+    An a_j made by `sigmoid` is read through its weighted input z_j, as softplus(z_j) − y_j z_j
+    (the same cost, exactly differentiable, finite for any z_j): at z = −40 and y = 1 the cost
+    is 40 and ∂C/∂z = σ(z) − y = −1, where ln σ(z) of a rounded σ would lose everything. The
+    gradient then flows to z_j directly, so a_j's own `.grad` stays 0. (Under `no_grad`, and
+    on numbers, a_j is all there is: a rounded a_j = 1 with y_j = 0 is an infinite cost, refused.)
+    Logits go to `binary_cross_entropy_with_logits`.
     """
-    z, y = _pair(logits, target, "binary_cross_entropy")
-    for yj in y:
-        if not 0 <= yj <= 1:
-            raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {yj!r}")
-    return _cost(_sum([_softplus(zj) - zj * yj for zj, yj in zip(z, _named(y))]) / len(z))
+    a, y = _pair(probabilities, targets, "binary_cross_entropy")
+    _check_probabilities(y, "targets", "binary_cross_entropy")
+    for aj in a:
+        if not (aj >= 0 and aj <= 1):  # comparisons of Values: guards when compiled
+            raise ValueError(
+                f"binary_cross_entropy: takes probabilities in [0, 1], got {aj.data!r}; for "
+                "logits (a linear output layer) use binary_cross_entropy_with_logits"
+            )
+    terms = [_from_logit(aj.parents[0], yj) if aj.primitive is _SIGMOID
+             else _from_probability(aj, yj) for aj, yj in zip(a, _named(y))]
+    return _cost(_reduce(terms, reduction, "binary_cross_entropy"))
+
+
+def binary_cross_entropy_with_logits(
+    logits: Prediction, targets: Target, reduction: Reduction = "mean"
+) -> Value:
+    """−Σ_j [y_j ln σ(z_j) + (1 − y_j) ln(1 − σ(z_j))] from the logits z_j, as PyTorch's
+    `binary_cross_entropy_with_logits`: softplus(z) − y z, finite and accurate for any |z|.
+    Targets are probabilities in [0, 1]."""
+    z, y = _pair(logits, targets, "binary_cross_entropy_with_logits")
+    _check_probabilities(y, "targets", "binary_cross_entropy_with_logits")
+    terms = [_from_logit(zj, yj) for zj, yj in zip(z, _named(y))]
+    return _cost(_reduce(terms, reduction, "binary_cross_entropy_with_logits"))
 
 
 def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
     """−log softmax(z)_c for the class index c, or −Σ_k p_k log softmax(z)_k for a
-    distribution p over the classes.
+    distribution p over the classes: log Σ_k exp(z_k) − Σ_k p_k z_k.
 
-    log Σ_k exp(z_k) is computed as m + log Σ_k exp(z_k − m) with m = max z (a constant, so
-    the gradient is unchanged), which never overflows.
+    log Σ_k exp(z_k) is the engine's `logsumexp` primitive, which never overflows.
     """
     z = _values(logits, "cross_entropy")
-    if isinstance(target, int) and not isinstance(target, bool):
+    target = _validate.array_as_list(target, "cross_entropy", "target")
+    if isinstance(target, Integral) and not isinstance(target, bool):
         if not 0 <= target < len(z):
             raise ValueError(
                 f"cross_entropy: class index {target!r} is out of range for {len(z)} logits"
@@ -76,11 +123,44 @@ def cross_entropy(logits: Prediction, target: int | Sequence[float]) -> Value:
             raise ValueError(
                 f"cross_entropy: target must be a class index or a distribution, got {target!r}"
             )
-    m = max(zk.data for zk in z)
-    exps = _sum([(zk - m).exp() for zk in z])
-    exps.name = "Σₖ exp(aₖ − max a)"
-    log_sum_exp = m + exps.log()
-    return _cost(log_sum_exp - _sum([pk * zk for pk, zk in zip(p, z) if pk]))
+    weighted = [zk if pk == 1 else pk * zk for pk, zk in zip(p, z) if pk]  # no node for 1 × z
+    return _cost(_LOG_SUM_EXP(*z) - _sum(weighted))
+
+
+def _from_logit(z: Value, y: Value) -> Value:
+    """−[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y z."""
+    return _SOFTPLUS(z) - z * y
+
+
+def _from_probability(a: Value, y: Value) -> Value:
+    """−[y ln a + (1 − y) ln(1 − a)], leaving out a term whose factor is 0 (0 · ln 0 is 0)."""
+    if (a <= 0 and y.data > 0) or (a >= 1 and y.data < 1):  # guards, as above
+        raise ValueError(
+            f"binary_cross_entropy: probability {a.data!r} with target {y.data!r} has an "
+            "infinite cost; give the logits to binary_cross_entropy_with_logits (or the "
+            "sigmoid node itself, which is read through its logit)"
+        )
+    terms = []
+    if y.data != 0:
+        terms.append(-y * a.log())
+    if y.data != 1:
+        terms.append(-(1 - y) * (1 - a).log())
+    return _sum(terms)
+
+
+def _check_probabilities(p: list[float], what: str, where: str) -> None:
+    for pj in p:
+        if not 0 <= pj <= 1:
+            raise ValueError(f"{where}: {what} must be in [0, 1], got {pj!r}")
+
+
+def _reduce(terms: list[Value], reduction: object, where: str) -> Value:
+    """Σ terms, or their mean."""
+    if reduction == "sum":
+        return _sum(terms)
+    if reduction == "mean":
+        return _sum(terms) / len(terms) if len(terms) > 1 else terms[0]  # no node for ÷ 1
+    raise ValueError(f"{where}: reduction must be 'sum' or 'mean', got {reduction!r}")
 
 
 def _cost(loss: Value) -> Value:
@@ -94,13 +174,6 @@ def _named(targets: list[float]) -> list[Value]:
     return [Value(yj, name=target_name(j)) for j, yj in enumerate(targets, 1)]
 
 
-def _softplus(z: Value) -> Value:
-    """log(1 + exp(z)), with exp of a non-positive number only."""
-    if z.data > 0:
-        return z + (1 + (-z).exp()).log()
-    return (1 + z.exp()).log()
-
-
 def _sum(terms: list[Value]) -> Value:
     total = terms[0]
     for term in terms[1:]:
@@ -111,6 +184,7 @@ def _sum(terms: list[Value]) -> Value:
 def _values(prediction: Prediction, where: str) -> list[Value]:
     if type(prediction) is Value:  # one output, the usual case: the checks below are slower
         return [prediction]
+    prediction = _validate.array_as_list(prediction, where, "predictions")
     items = list(prediction) if isinstance(prediction, Sequence) else [prediction]
     if not items:
         raise ValueError(f"{where}: no predictions")
@@ -123,6 +197,7 @@ def _values(prediction: Prediction, where: str) -> list[Value]:
 def _targets(target: Target, n: int, where: str) -> list[float]:
     if type(target) in (int, float) and n == 1:  # as in _values
         return [float(target)]
+    target = _validate.array_as_list(target, where, "targets")
     items = list(target) if isinstance(target, Sequence) else [target]
     for item in items:
         if not isinstance(item, Real):

@@ -257,16 +257,18 @@ def classifier(loss: Loss, y: Sequence) -> Classifier | None:
     """How to tell whether outputs classify a target correctly, read from the loss:
 
     - `cross_entropy`: the largest output is the target class;
-    - `binary_cross_entropy`: each logit is > 0 exactly when its target is > 1/2;
+    - `binary_cross_entropy_with_logits`: each logit is > 0 exactly when its target is > 1/2;
+    - `binary_cross_entropy`: each probability is > 1/2 exactly when its target is;
     - `hinge`: each output is > 0 exactly when its label is +1 (not 0 or −1);
-    - `sum_squared_error`, `mse`: when the targets take exactly two values (0/1, −1/+1, …),
-      each output lies on its target's side of their midpoint;
+    - `quadratic`, `sum_squared_error`, `mse`: when the targets take exactly two values
+      (0/1, −1/+1, …), each output lies on its target's side of their midpoint;
     - otherwise (regression, or a loss of your own): None, no accuracy.
 
-    Outputs that are NaN or infinite are never correct (a NaN compares false on every side,
-    so it would pass for a negative, and for class 0).
+    A loss given as `partial(loss, reduction=...)` is read as the loss itself. Outputs that are
+    NaN or infinite are never correct (a NaN compares false on every side, so it would pass for
+    a negative, and for class 0).
     """
-    rule = _rule(loss, y)
+    rule = _rule(loss.func if isinstance(loss, partial) else loss, y)
     if rule is None:
         return None
     return lambda out, t: all(map(math.isfinite, out)) and rule(out, t)
@@ -275,11 +277,13 @@ def classifier(loss: Loss, y: Sequence) -> Classifier | None:
 def _rule(loss: Loss, y: Sequence) -> Classifier | None:
     if loss is losses.cross_entropy:
         return lambda out, t: _argmax(out) == (t if isinstance(t, int) else _argmax(t))
-    if loss is losses.binary_cross_entropy:
+    if loss is losses.binary_cross_entropy_with_logits:
         return _sides(0.0, 0.5)
+    if loss is losses.binary_cross_entropy:
+        return _sides(0.5, 0.5)
     if loss is losses.hinge:
         return _sides(0.0, 0.0)
-    if loss in (losses.sum_squared_error, losses.mse):
+    if loss in (losses.quadratic, losses.sum_squared_error, losses.mse):
         labels = {t for target in y for t in _listed(target)}
         if len(labels) == 2:
             midpoint = sum(labels) / 2

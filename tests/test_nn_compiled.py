@@ -23,7 +23,7 @@ LABELS = nn.data.make_moons(24, noise=0.2, seed=1)[1]
 CASES = {
     "hinge": (losses.hinge, LABELS, [8, 8, 1]),
     "mse": (losses.mse, LABELS, [8, 1]),
-    "binary_cross_entropy": (losses.binary_cross_entropy, LABELS, [6, 1]),
+    "binary_cross_entropy": (losses.binary_cross_entropy_with_logits, LABELS, [6, 1]),
     "cross_entropy": (losses.cross_entropy, [i % 3 for i in range(24)], [8, 3]),
     "sum_squared_error, two outputs": (
         losses.sum_squared_error, [[t, 1 - t] for t in LABELS], [5, 2]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,11 +31,13 @@ def listed(outputs: Value | list[Value]) -> list[Value]:
 
 
 @st.composite
-def networks(draw, min_layers=1, max_layers=4):
+def networks(draw, min_layers=1, max_layers=4, output=ACTIVATIONS):
     """A random MLP (every activation mix, random biases) with a sample and a target."""
     nin = draw(st.integers(1, 6))
     nouts = draw(st.lists(st.integers(1, 6), min_size=min_layers, max_size=max_layers))
-    gs = draw(st.lists(st.sampled_from(ACTIVATIONS), min_size=len(nouts), max_size=len(nouts)))
+    hidden = st.lists(st.sampled_from(ACTIVATIONS), min_size=len(nouts) - 1,
+                      max_size=len(nouts) - 1)
+    gs = [*draw(hidden), draw(st.sampled_from(output))]
     seed = draw(st.integers(0, 2**32))
     mlp = nn.MLP(nin, nouts, activation=gs[:-1], output_activation=gs[-1], seed=seed)
     rng = random.Random(seed)
@@ -151,3 +154,99 @@ def test_reference_activation_derivatives_against_central_differences():
         for z in (-2.5, -0.3, 0.4, 1.7):
             numeric = (reference.g(name, z + h) - reference.g(name, z - h)) / (2 * h)
             assert math.isclose(reference.g_prime(name, z), numeric, rel_tol=1e-6, abs_tol=1e-9)
+
+
+# --- the book's two costs: quadratic, and cross-entropy on sigmoid outputs ----------------------
+
+
+def close12(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
+
+
+@st.composite
+def sigmoid_networks(draw):
+    """A random network with sigmoid outputs (hidden layers of every kind) and 0/1 or soft
+    targets, as the cross-entropy cost takes them."""
+    mlp, x, _ = draw(networks(output=["sigmoid"]))
+    n = mlp.nouts[-1]
+    y = draw(st.lists(st.sampled_from([0.0, 1.0, 0.25]), min_size=n, max_size=n))
+    return mlp, x, y
+
+
+def engine(mlp, x, y, loss) -> dict[str, float]:
+    mlp.zero_grad()
+    loss(mlp(x), y).backward()
+    return {name: p.grad for name, p in mlp.named_parameters()}
+
+
+@settings(max_examples=150)
+@given(networks())
+def test_quadratic_cost_engine_equals_the_four_equations(case):
+    mlp, x, y = case
+    expected = reference.gradients(mlp, x, y, cost="quadratic")
+    got = engine(mlp, x, y, nn.losses.quadratic)
+    assert list(got) == list(expected)
+    for name in got:
+        assert close12(got[name], expected[name]), (name, got[name], expected[name])
+        half = reference.gradients(mlp, x, y)[name] / 2  # C₀ = Σ(a − y)² is twice the book's
+        assert close12(got[name], half)
+
+
+@settings(max_examples=150)
+@given(sigmoid_networks())
+def test_cross_entropy_cost_engine_equals_the_four_equations(case):
+    """BP1 for the cross-entropy cost on sigmoid outputs is δ^L = a − y."""
+    mlp, x, y = case
+    expected = reference.gradients(mlp, x, y, cost="cross_entropy")
+    loss = lambda a, t: nn.losses.binary_cross_entropy(a, t, reduction="sum")
+    got = engine(mlp, x, y, loss)
+    assert list(got) == list(expected)
+    for name in got:
+        assert close12(got[name], expected[name]), (name, got[name], expected[name])
+    z, a = reference.forward(mlp, x)
+    delta_L = reference.output_error(mlp, z, a, y, "cross_entropy")
+    assert delta_L == [aj - yj for aj, yj in zip(a[-1], y)]
+    if all(0.01 < aj < 0.99 for aj in a[-1]):  # BP1 as the general product gives the same δ^L
+        general = reference.deltas(mlp, z, reference.cost_gradient(a[-1], y, "cross_entropy"))
+        assert all(close12(d, e) for d, e in zip(general[-1], delta_L))
+
+
+@settings(max_examples=100)
+@given(sigmoid_networks())
+def test_cross_entropy_through_probabilities_equals_the_four_equations(case):
+    """Outputs that are not a sigmoid node take the loss's ln a path: the same gradients."""
+    mlp, x, y = case
+    _, a = reference.forward(mlp, x)
+    if not all(0.01 < aj < 0.99 for aj in a[-1]):
+        return
+    expected = reference.gradients(mlp, x, y, cost="cross_entropy")
+    loss = lambda out, t: nn.losses.binary_cross_entropy(
+        [o + 0.0 for o in listed(out)], t, reduction="sum")
+    got = engine(mlp, x, y, loss)
+    for name in got:
+        assert math.isclose(got[name], expected[name], rel_tol=1e-10, abs_tol=1e-12), name
+
+
+def test_the_costs_output_gradients_and_their_refusals():
+    a, y = [0.25, 0.5], [1.0, 0.0]
+    assert reference.cost_gradient(a, y, "sum_squared_error") == [-1.5, 1.0]
+    assert reference.cost_gradient(a, y, "quadratic") == [-0.75, 0.5]
+    assert reference.cost_gradient(a, y, "cross_entropy") == [-0.75 / 0.1875, 0.5 / 0.25]
+    with pytest.raises(ValueError, match="unknown cost 'hinge'"):
+        reference.cost_gradient(a, y, "hinge")
+    with pytest.raises(ValueError, match=r"outputs in \(0, 1\), got 1.5"):
+        reference.cost_gradient([1.5, 0.5], y, "cross_entropy")
+    mlp = nn.MLP(2, [2], output_activation="sigmoid", seed=0)
+    with pytest.raises(TypeError, match="output_gradient or delta_L"):
+        reference.deltas(mlp, reference.forward(mlp, [0.0, 1.0])[0])
+
+
+def test_the_reference_takes_numpy_columns_as_the_book_passes_them():
+    np = pytest.importorskip("numpy")
+    mlp = nn.MLP(3, [4, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    x, y = [0.5, -1.0, 2.0], [1.0, 0.0]
+    for cost in reference.COSTS:
+        expected = reference.gradients(mlp, x, y, cost=cost)
+        assert reference.gradients(mlp, np.array(x)[:, None], np.array(y)[:, None],
+                                   cost=cost) == expected
+        assert reference.gradients(mlp, np.array(x), np.array(y), cost=cost) == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import pytest
 
@@ -10,15 +11,17 @@ import nn
 from autodiff import Value
 from nn import losses
 
+BCE_WITH_LOGITS = losses.binary_cross_entropy_with_logits
+
 
 def test_mlp_learns_moons_with_sgd():
     """MLP(2, [16, 16, 1]) on make_moons(100): 30 epochs of 10 SGD steps (300 steps)."""
     X, y = nn.data.make_moons(100)
     model = nn.MLP(2, [16, 16, 1], seed=0)
     optimizer = nn.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    history = nn.fit(model, X, y, losses.binary_cross_entropy, optimizer, epochs=30,
+    history = nn.fit(model, X, y, BCE_WITH_LOGITS, optimizer, epochs=30,
                      batch_size=10, progress=False, seed=0)
-    assert nn.accuracy(model, X, y, losses.binary_cross_entropy) >= 0.97
+    assert nn.accuracy(model, X, y, BCE_WITH_LOGITS) >= 0.97
     assert history["loss"][-1] < 0.5 * history["loss"][0]
 
 
@@ -28,9 +31,9 @@ def test_mlp_learns_xor_from_any_initialisation(seed, optimizer):
     X, y = nn.data.make_xor()
     model = nn.MLP(2, [8, 1], activation="tanh", seed=seed)
     make = {"sgd": lambda ps: nn.SGD(ps, lr=0.5, momentum=0.9), "adam": lambda ps: nn.Adam(ps, 0.1)}
-    history = nn.fit(model, X, y, losses.binary_cross_entropy, make[optimizer](model.parameters()),
+    history = nn.fit(model, X, y, BCE_WITH_LOGITS, make[optimizer](model.parameters()),
                      epochs=100, progress=False, seed=seed)
-    assert nn.accuracy(model, X, y, losses.binary_cross_entropy) == 1.0
+    assert nn.accuracy(model, X, y, BCE_WITH_LOGITS) == 1.0
     assert history["loss"][-1] < 0.05
 
 
@@ -67,7 +70,11 @@ def test_accuracy_rules():
     model = nn.MLP(1, [1], seed=0)
     model.layers[0].neurons[0].w[0].data, model.layers[0].neurons[0].b.data = 1.0, -1.5
     # outputs: −1.5, −0.5, 0.5, 1.5
-    assert nn.accuracy(model, X, [0, 0, 1, 1], losses.binary_cross_entropy) == 1.0
+    assert nn.accuracy(model, X, [0, 0, 1, 1], BCE_WITH_LOGITS) == 1.0
+    assert nn.accuracy(model, X, [0, 0, 0, 1], losses.binary_cross_entropy) == 1.0  # a > 0.5
+    assert nn.accuracy(model, X, [0, 0, 0, 1], losses.quadratic) == 1.0
+    summed = partial(losses.binary_cross_entropy, reduction="sum")  # the book's cost
+    assert nn.accuracy(model, X, [0, 0, 0, 1], summed) == 1.0
     assert nn.accuracy(model, X, [-1, 0, 1, 1], losses.hinge) == 1.0
     assert nn.accuracy(model, X, [0, 0, 0, 1], losses.mse) == 1.0  # midpoint 0.5, strictly
     assert nn.accuracy(model, X, [0, 1, 1, 1], losses.mse) == 0.5
@@ -131,10 +138,10 @@ def _trained(X, y, loss, nouts):
 
 
 @pytest.mark.parametrize("loss, nouts, targets", [
-    (losses.binary_cross_entropy, [4, 1], lambda y: y),
+    (BCE_WITH_LOGITS, [4, 1], lambda y: y),
     (losses.cross_entropy, [4, 2], lambda y: y),
     (losses.mse, [4, 1], lambda y: [[float(t)] for t in y]),
-], ids=["binary_cross_entropy", "cross_entropy", "mse on rows"])
+], ids=["binary_cross_entropy_with_logits", "cross_entropy", "mse on rows"])
 def test_fit_takes_numpy_arrays_and_tuples_as_it_takes_lists(loss, nouts, targets):
     np = pytest.importorskip("numpy")
     X, y = nn.data.make_moons(10, seed=0)
@@ -187,11 +194,11 @@ class _ListOfOne(nn.Module):
 def test_fit_and_accuracy_take_one_output_as_a_value_or_as_a_list_of_one():
     X, y = nn.data.make_moons(10, seed=0)
     model = _ListOfOne()
-    history = nn.fit(model, X, y, losses.binary_cross_entropy, nn.SGD(model.parameters(), 0.1),
+    history = nn.fit(model, X, y, BCE_WITH_LOGITS, nn.SGD(model.parameters(), 0.1),
                      3, batch_size=4, progress=False, seed=1)
-    expected = _trained(X, y, losses.binary_cross_entropy, [4, 1])
+    expected = _trained(X, y, BCE_WITH_LOGITS, [4, 1])
     assert history == expected[0] and model.mlp.state_dict() == expected[1]
-    assert nn.accuracy(model, X, y, losses.binary_cross_entropy) == expected[2]
+    assert nn.accuracy(model, X, y, BCE_WITH_LOGITS) == expected[2]
 
 
 def _outputs_set_to(model: nn.MLP, bias: float) -> nn.MLP:
@@ -209,7 +216,7 @@ def test_non_finite_outputs_are_never_correct(bad):
     outputs scored 90-100 %); an infinite output is no classification either."""
     X = [[0.5, -1.0], [1.0, 2.0], [-0.5, 0.25], [2.0, 0.0]]
     one = _outputs_set_to(nn.MLP(2, [3, 1], seed=0), bad)
-    for loss, y in [(losses.binary_cross_entropy, [0, 0, 1, 1]), (losses.hinge, [-1, -1, 1, 1]),
+    for loss, y in [(BCE_WITH_LOGITS, [0, 0, 1, 1]), (losses.hinge, [-1, -1, 1, 1]),
                     (losses.mse, [0, 0, 1, 1])]:
         assert nn.accuracy(one, X, y, loss) == 0.0
         assert nn.accuracy(_outputs_set_to(one, 5.0), X, y, loss) == 0.5  # the rule still holds
@@ -238,14 +245,15 @@ def test_fit_stops_at_the_first_non_finite_loss_keeping_the_last_finite_step(com
     model = nn.MLP(2, [16, 16, 1], seed=0)
     optimizer = make(model.parameters())
     with pytest.raises(FloatingPointError, match=r"^fit: epoch 1, batch 2: the loss is nan; "):
-        nn.fit(model, X, y, losses.binary_cross_entropy, optimizer, 5, batch_size=10,
+        nn.fit(model, X, y, BCE_WITH_LOGITS, optimizer, 5, batch_size=10,
                progress=False, shuffle=False, compile=compile)
-    after_one, reference = _first_steps(False, make, 1, X, y, losses.binary_cross_entropy)
+    after_one, reference = _first_steps(False, make, 1, X, y, BCE_WITH_LOGITS)
     assert model.state_dict() == after_one.state_dict()  # the first step kept, the second not
     assert all(math.isfinite(w) for w in model.state_dict().values())
-    assert optimizer.velocity == reference.velocity  # the momentum of the one step taken
+    momentum = lambda opt, m: [opt.velocity.get(p) for p in m.parameters()]
+    assert momentum(optimizer, model) == momentum(reference, after_one)  # the one step's
     with pytest.raises(FloatingPointError, match="epoch 1, batch 1: the loss is nan"):
-        nn.fit(model, X, y, losses.binary_cross_entropy, optimizer, 1, batch_size=10,
+        nn.fit(model, X, y, BCE_WITH_LOGITS, optimizer, 1, batch_size=10,
                progress=False, shuffle=False, compile=compile)  # nothing moves on a retry
 
 

@@ -6,6 +6,7 @@ numbers), so a notebook that executes is also a notebook whose claims hold.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,3 +75,19 @@ def test_notebook_01_steps_in_its_nbconvert_html(executed, tmp_path, chromium):
     stepper.find_element(By.CSS_SELECTOR, 'button[aria-label="Next"]').click()
     assert counter.text == f"step 1 of {last}"
     assert "∂" in stepper.find_element(By.CSS_SELECTOR, ".now .chain-rule").text
+
+
+def test_notebook_04_trains_the_books_network_past_95_percent_on_held_out_digits(executed):
+    """Issue 21: the book's network, the book's SGD, both costs, scored on digits it never saw."""
+    (path,) = [p for p in NOTEBOOKS if p.stem.startswith("04_")]
+    notebook = executed(path)
+    printed = "".join(output.get("text", "") for cell in notebook.cells
+                      if cell.cell_type == "code" for output in cell.outputs)
+    epochs = re.findall(r"epoch +(\d+): ([\d.]+)% of 360 held-out digits", printed)
+    assert [int(e) for e, _ in epochs] == [*range(1, 11), *range(1, 11)]  # two runs of 10
+    final = re.search(r"quadratic ([\d.]+)%, cross-entropy with L2 ([\d.]+)%", printed)
+    assert float(final.group(2)) >= 95.0 and float(final.group(2)) == float(epochs[-1][1])
+    assert "agree on all 2260 gradients" in printed
+    pictures = [output for cell in notebook.cells if cell.cell_type == "code"
+                for output in cell.outputs if "image/png" in output.get("data", {})]
+    assert len(pictures) == 3  # the digits, the accuracy per epoch, the misread digits

@@ -79,3 +79,10 @@ def test_the_command_copies_the_notebooks_of_an_installed_wheel(wheel, tmp_path)
     copied = sorted((tmp_path / "mine").iterdir())
     assert [p.name for p in copied] == [p.name for p in NOTEBOOKS]
     assert all(c.read_bytes() == n.read_bytes() for c, n in zip(copied, NOTEBOOKS))
+
+
+def test_the_wheel_ships_the_digits_with_their_attribution(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read("nn/digits.npz") == (ROOT / "nn" / "digits.npz").read_bytes()
+        attribution = archive.read("nn/digits-attribution.txt").decode()
+    assert "CC BY 4.0" in attribution and "Alpaydin" in attribution

@@ -64,3 +64,11 @@ def test_the_readmes_pictures_exist_and_their_script_draws_them(tmp_path):
     assert len(pictures) >= 2 and all((root / p).exists() for p in pictures)
     runpy.run_path(str(root / "docs" / "pictures.py"))["main"](tmp_path)
     assert {p.name for p in tmp_path.iterdir()} == {Path(p).name for p in pictures}
+
+
+def test_ci_installs_the_pytorch_extra_and_scikit_learn_so_their_oracles_run():
+    ci = (Path(__file__).parent.parent / ".ci" / "run").read_text()
+    line = ".venv/bin/pip install -q -e '.[torch]' scikit-learn"
+    assert line in ci and ci.index(line) < ci.index("pytest")
+    pyproject = (Path(__file__).parent.parent / "pyproject.toml").read_text()
+    assert re.search(r'^torch = \[\n    "torch==2\.13\.0",\n\]', pyproject, re.M)

@@ -27,6 +27,7 @@ UNARY = {
     "sqrt": (Value.sqrt, sp.sqrt, [1, 4, sp.Rational(1, 4)]),
     "abs": (Value.abs, lambda t: sp.Piecewise((t, t > 0), (-t, t < 0), (0, True)), [0, 1, -1]),
     "neg": (Value.__neg__, lambda t: -t, [0, 1, -1]),
+    "softplus": (PRIMITIVES["softplus"], lambda t: sp.log(1 + sp.exp(t)), [0, 1, -1, 40, -40]),
 }
 POWERS = [(n, base) for n in (0, 1, 2, 3, -1, -2, 0.5, 1.5, 2.5, 3.0)
           for base in (0, 1, -1, 2) if not (base == 0 and n < 0) and not (base < 0 and n % 1)]
@@ -99,6 +100,39 @@ def test_powers_with_integer_zero_and_fractional_exponents(n, base):
 def test_each_binary_rule_at_its_special_points(name, point):
     f, _points = BINARY[name]
     check(f, f, list(point))
+
+
+def log_of_sum_of_exps(*symbols):
+    return sp.log(sum(sp.exp(s) for s in symbols))
+
+
+@pytest.mark.parametrize("point", [(0, 0), (1, -1), (-2, 3), (40, -40)])
+def test_log_sum_exp_rule_at_its_special_points(point):
+    check(PRIMITIVES["logsumexp"], log_of_sum_of_exps, list(point))
+
+
+@pytest.mark.parametrize("point", [(-745, -740), (710, 700), (-1000, 1000, 999)])
+def test_log_sum_exp_where_exp_alone_underflows_or_overflows(point):
+    """The value and the first derivatives (the softmax) to SymPy's 30 digits; the second
+    derivatives there lose digits to the subtraction z − out, as anyone's do."""
+    symbols = sp.symbols(f"z0:{len(point)}", real=True)
+    expression = log_of_sum_of_exps(*symbols)
+    leaves = [Value(float(p)) for p in point]
+    out = PRIMITIVES["logsumexp"](*leaves)
+    out.backward()
+    assert math.isclose(out.data, expected(expression, symbols, point), rel_tol=1e-15)
+    for s, leaf in zip(symbols, leaves):
+        reference = expected(sp.diff(expression, s), symbols, point)
+        assert math.isclose(leaf.grad, reference, rel_tol=1e-12, abs_tol=1e-300), (s, leaf.grad)
+
+
+def test_log_sum_exp_of_infinities_and_nan():
+    log_sum_exp = PRIMITIVES["logsumexp"]
+    assert log_sum_exp(math.inf, 0.0) == math.inf
+    assert log_sum_exp(-math.inf, -math.inf) == -math.inf
+    assert log_sum_exp(-math.inf, 0.0) == 0.0
+    assert math.isnan(log_sum_exp(1.0, math.nan)) and math.isnan(log_sum_exp(math.nan, 1.0))
+    assert log_sum_exp(1000.0, 1000.0, -1000.0) == 1000.0 + math.log(2.0)
 
 
 def test_the_value_exponent_rule_keeps_its_dependence_on_y_at_zero():
