@@ -117,13 +117,17 @@ class Writer:
         return Replay("\n".join(self.lines) + "\n", self.code.namespace, self.checks)
 
     def forward(self) -> None:
-        graph, name = self.graph, self.name
-        for i, node in enumerate(graph.order):
+        for i, node in enumerate(self.graph.order):
             if not self.leaf(i, node):
-                forward = self.code.forward(compilable(node), len(node.parents))
-                parents = (name[graph.at[p]] for p in node.parents)
-                self.lines.append(f"    v{i} = {forward.format(*parents)}")
-                self.needs[i] = any(self.needs[graph.at[p]] for p in node.parents)
+                self.compute(i, node)
+
+    def compute(self, i: int, node: Value) -> None:
+        """The line computing node i from its parents."""
+        graph, name = self.graph, self.name
+        forward = self.code.forward(compilable(node), len(node.parents))
+        parents = (name[graph.at[p]] for p in node.parents)
+        self.lines.append(f"    v{i} = {forward.format(*parents)}")
+        self.needs[i] = any(self.needs[graph.at[p]] for p in node.parents)
 
     def leaf(self, i: int, node: Value) -> bool:
         """Write what starts the forward pass at node i (an input, a constant, a captured
@@ -177,22 +181,31 @@ class Writer:
 
     def backward(self, count: int | None) -> None:
         graph, terms = self.graph, self.terms
-        given = ["cotangent"] if count is None else [f"c{k}" for k in range(count)]
-        if count:
-            self.lines.append(f"    {listed(given)} = cotangent")
-        for gradient, o in zip(given, graph.outputs):  # the outputs' gradients start the rule
-            if isinstance(o, Value) and self.needs[graph.at[o]]:
-                terms.setdefault(graph.at[o], []).append(Symbol(gradient))
+        self.start_backward(count)
         for i in reversed(range(len(graph.order))):
-            if i in terms:
-                self.lines += _sum(f"g{i}", terms[i])
-                if graph.order[i].parents:  # (a captured node never needs a gradient)
-                    self._chain_rule(i)
+            self.gradient(i)
         # backward's sums start at 0.0, so a zero gradient is never -0.0 there; here they
         # start at their first term, which may be -0.0 (no other number differs)
         grads = [f"g{graph.at[x]} + 0.0" if x in graph.at and graph.at[x] in terms else "0.0"
                  for x in graph.inputs]
         self.lines.append(f"    return {listed(grads, '()')}")
+
+    def start_backward(self, count: int | None) -> None:
+        """The outputs' gradients, which start the chain rule."""
+        graph = self.graph
+        given = ["cotangent"] if count is None else [f"c{k}" for k in range(count)]
+        if count:
+            self.lines.append(f"    {listed(given)} = cotangent")
+        for gradient, o in zip(given, graph.outputs):
+            if isinstance(o, Value) and self.needs[graph.at[o]]:
+                self.terms.setdefault(graph.at[o], []).append(Symbol(gradient))
+
+    def gradient(self, i: int) -> None:
+        """Node i's gradient, summed, and the terms it adds into its parents'."""
+        if i in self.terms:
+            self.lines += _sum(f"g{i}", self.terms[i])
+            if self.graph.order[i].parents:  # (a captured node never needs a gradient)
+                self._chain_rule(i)
 
     def _chain_rule(self, i: int) -> None:
         """The terms node i adds into its parents' gradients."""

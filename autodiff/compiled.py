@@ -46,6 +46,7 @@ from .graph import backpropagate, collector_paused
 from .mode import Switch, enable_grad
 from .rolled import ROLL_ABOVE, write_rolled_replay
 from .value import Value, weighted_sum
+from .vectorize import write_vectorized_replay
 
 MAX_RECORDINGS = 8  # recordings kept per compiled function, the most recently used first
 GIVE_UP_AFTER = MAX_RECORDINGS  # recordings made before compile may judge they do not pay
@@ -83,16 +84,18 @@ def compile(f: Callable[..., Any], argnums: ArgNums = 0) -> Compiled:
 class Recording:
     """One recorded path through `f`: the generated code and what selects it."""
 
-    __slots__ = ("key", "source", "replay", "outputs", "captured", "checks", "__weakref__")
+    __slots__ = ("key", "source", "replay", "outputs", "captured", "checks", "groups",
+                 "__weakref__")
 
     def __init__(self, key: tuple, source: str, replay: Callable, outputs: int | None,
-                 captured: list[Value], checks: list[str]) -> None:
+                 captured: list[Value], checks: list[str], groups: list[str]) -> None:
         self.key = key
         self.source = source  # the generated code, for reading
         self.replay = replay
         self.outputs = outputs  # None for a scalar output, else the length of the list
         self.captured = tuple(captured)  # the Values it reads from .data on each call
         self.checks = checks  # what each check is (a guard, a captured Value's place)
+        self.groups = tuple(groups)  # the array operations it runs (vectorize.py), described
 
 
 class Compiled:
@@ -350,11 +353,14 @@ def _record(f: Callable, argnums: ArgNums, args: tuple, kwargs: dict, key: tuple
     with collector_paused():  # walking and writing make no cycles, but would set off collections
         graph = RecordedGraph(list(dict.fromkeys(_flat(inputs))), outputs, recorded.guards,
                               recorded.constants, recorded.made)
-        write = write_rolled_replay if len(graph.order) > ROLL_ABOVE else write_replay
-        replay = write(graph, ways_to(f, graph.captured), count)
+        ways = ways_to(f, graph.captured)
+        replay, groups = write_vectorized_replay(graph, ways, count) or (None, [])
+        if replay is None:
+            write = write_rolled_replay if len(graph.order) > ROLL_ABOVE else write_replay
+            replay = write(graph, ways, count)
         exec(builtins.compile(replay.source, "<autodiff.compile>", "exec"), replay.namespace)
     return Recording(key, replay.source, replay.namespace["replay"], count, graph.captured,
-                     replay.checks)
+                     replay.checks, groups)
 
 
 def _outputs(out: Any) -> tuple[list, int | None]:

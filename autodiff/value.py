@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any, SupportsIndex, Union
 
-from . import copies
+from . import arrays, copies
 from .mode import PLAIN, current
 
 Number = int | float
@@ -39,7 +39,8 @@ class Primitive:
     `Value`s; `notation(argument_names)` writes it for drawings and step text, and `binding`
     says where that needs parentheses: how tightly it binds, how tightly its operands and its
     last operand must (a function, tanh(x), binds tightest and needs nothing); `arity` is its
-    number of inputs (None: any). Calling a primitive applies it: to numbers it gives a float, to
+    number of inputs (None: any); `array`, for an elementwise primitive, its forward pass and
+    rule on NumPy arrays (`arrays.py`), which `compile` vectorises. Calling a primitive applies it: to numbers it gives a float, to
     `Value`s a recorded node. `rebuild` tells pickle how to find it again.
     """
 
@@ -50,6 +51,7 @@ class Primitive:
     notation: Notation
     rebuild: tuple = ()
     binding: tuple[int, int, int] = (9, 0, 0)
+    array: arrays.ArrayForm | None = None
 
     def __call__(self, *args: Operand) -> Any:
         if self.arity is not None and len(args) != self.arity:
@@ -574,7 +576,7 @@ def power(n: Number) -> Primitive:
         return found
     return _kept(_POWERS, Primitive(
         name, 1, lambda x: _pow(x, n), lambda x, out: (_power_slope(x, n),),
-        _power_notation(n), (primitive_named, (name,)), (4, 5, 5),
+        _power_notation(n), (primitive_named, (name,)), (4, 5, 5), arrays.power(n),
     ))
 
 
@@ -599,34 +601,45 @@ def primitive_named(name: str) -> Primitive:
 def _builtin(
     name: str, arity: int | None, forward: Callable[..., float],
     derivative: Callable[..., tuple[Partial, ...]], notation: Notation,
-    binding: tuple[int, int, int] = (9, 0, 0),
+    binding: tuple[int, int, int] = (9, 0, 0), array: arrays.ArrayForm | None = None,
 ) -> Primitive:
     return Primitive(name, arity, forward, derivative, notation, (primitive_named, (name,)),
-                     binding)
+                     binding, array)
 
 
-ADD = _builtin("+", 2, float.__add__, lambda a, b, out: (1.0, 1.0), infix("+"), (1, 1, 1))
-SUB = _builtin("-", 2, float.__sub__, lambda a, b, out: (1.0, -1.0), infix("−"), (1, 1, 2))
-MUL = _builtin("*", 2, float.__mul__, lambda a, b, out: (b, a), infix("×"), (2, 2, 2))
-DIV = _builtin("/", 2, _divide, lambda a, b, out: (1.0 / b, -out / b), infix("÷"), (2, 2, 3))
-NEG = _builtin("neg", 1, float.__neg__, lambda x, out: (-1.0,), lambda a: f"−{a[0]}", (3, 3, 3))
-EXP = _builtin("exp", 1, _exp, lambda x, out: (out,), function("exp"))
-LOG = _builtin("log", 1, _log, lambda x, out: (1.0 / x,), function("log"))
-TANH = _builtin("tanh", 1, math.tanh, lambda x, out: (1.0 - out * out,), function("tanh"))
-SIGMOID = _builtin("sigmoid", 1, _sigmoid, lambda x, out: (out * (1.0 - out),), function("σ"))
+ADD = _builtin("+", 2, float.__add__, lambda a, b, out: (1.0, 1.0), infix("+"), (1, 1, 1),
+               arrays.ADD)
+SUB = _builtin("-", 2, float.__sub__, lambda a, b, out: (1.0, -1.0), infix("−"), (1, 1, 2),
+               arrays.SUB)
+MUL = _builtin("*", 2, float.__mul__, lambda a, b, out: (b, a), infix("×"), (2, 2, 2),
+               arrays.MUL)
+DIV = _builtin("/", 2, _divide, lambda a, b, out: (1.0 / b, -out / b), infix("÷"), (2, 2, 3),
+               arrays.DIV)
+NEG = _builtin("neg", 1, float.__neg__, lambda x, out: (-1.0,), lambda a: f"−{a[0]}", (3, 3, 3),
+               arrays.NEG)
+EXP = _builtin("exp", 1, _exp, lambda x, out: (out,), function("exp"), array=arrays.EXP)
+LOG = _builtin("log", 1, _log, lambda x, out: (1.0 / x,), function("log"), array=arrays.LOG)
+TANH = _builtin("tanh", 1, math.tanh, lambda x, out: (1.0 - out * out,), function("tanh"),
+                array=arrays.TANH)
+SIGMOID = _builtin("sigmoid", 1, _sigmoid, lambda x, out: (out * (1.0 - out),), function("σ"),
+                   array=arrays.SIGMOID)
 SOFTPLUS = _builtin("softplus", 1, _softplus, lambda x, out: (SIGMOID(x),),
                     function("softplus"))
 LOG_SUM_EXP = _builtin("logsumexp", None, _log_sum_exp, _log_sum_exp_derivative,
                        function("logsumexp"))
-RELU = _builtin("relu", 1, _relu, lambda x, out: (_step(x),), function("ReLU"))
-SIN = _builtin("sin", 1, _periodic("sin", math.sin), lambda x, out: (COS(x),), function("sin"))
+RELU = _builtin("relu", 1, _relu, lambda x, out: (_step(x),), function("ReLU"),
+                array=arrays.RELU)
+SIN = _builtin("sin", 1, _periodic("sin", math.sin), lambda x, out: (COS(x),), function("sin"),
+               array=arrays.SIN)
 COS = _builtin("cos", 1, _periodic("cos", math.cos), lambda x, out: (-SIN(x),),
-               function("cos"))
+               function("cos"), array=arrays.COS)
 SQRT = _builtin("sqrt", 1, _sqrt, lambda x, out: (_sqrt_slope(out),), lambda a: f"√{a[0]}",
-               (9, 5, 5))
-ABS = _builtin("abs", 1, math.fabs, lambda x, out: (_sign(x),), lambda a: f"|{a[0]}|")
+               (9, 5, 5), arrays.SQRT)
+ABS = _builtin("abs", 1, math.fabs, lambda x, out: (_sign(x),), lambda a: f"|{a[0]}|",
+               array=arrays.ABS)
 POW = _builtin("**", 2, _pow, _pow_derivative, infix("^"), (4, 5, 5))
-IDENTITY = _builtin("id", 1, float, lambda x, out: (1.0,), function("id"))
+IDENTITY = _builtin("id", 1, float, lambda x, out: (1.0,), function("id"),
+                    array=arrays.IDENTITY)
 WEIGHTED_SUM = _builtin(
     "weighted_sum", None, _weighted_sum, _weighted_sum_derivative, _weighted_sum_notation,
     (1, 2, 1)
