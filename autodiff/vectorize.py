@@ -146,7 +146,7 @@ class VectorWriter(Writer):
         for k, (grid, source) in enumerate(zip(group.operands, sources)):
             self.lines.append(f"    O{g}_{k} = {self.operand(grid, source)}")
         if group.primitive is WEIGHTED_SUM:
-            self.lines.append(f"    A{g} = O{g}_0 @ O{g}_1.T + O{g}_2")
+            self.lines.append(f"    A{g} = {self.code.bind(_affine, 'F')}(O{g}_0, O{g}_1, O{g}_2)")
         else:
             forward = self.code.bind(group.primitive.array.forward, "F")
             arguments = ", ".join(f"O{g}_{k}" for k in range(len(sources)))
@@ -176,7 +176,9 @@ class VectorWriter(Writer):
         if not self.needs[int(group.nodes.flat[0])] or not self._group_gradient(g, group):
             return
         if group.primitive is WEIGHTED_SUM:
-            local = [f"G{g} @ O{g}_1", f"G{g}.T @ O{g}_0", f"G{g}.sum(axis=0)"]
+            rule = self.code.bind(_affine_rule, "F")
+            self.lines.append(f"    D{g} = {rule}(G{g}, O{g}_0, O{g}_1)")
+            local = [f"D{g}[{k}]" for k in range(3)]
         else:
             rule = self.code.bind(group.primitive.array.derivative, "F")
             arguments = ", ".join([*(f"O{g}_{k}" for k in range(len(group.operands))), f"A{g}"])
@@ -223,6 +225,18 @@ class VectorWriter(Writer):
                 if self.needs[int(i)]:
                     element = f"{name}l" + "".join(f"[{k}]" for k in index)
                     self.terms.setdefault(int(i), []).append(Symbol(element))
+
+
+def _affine(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """X·Wᵀ + b, with no warning where an infinity meets a zero (scalar code gives none)."""
+    with np.errstate(all="ignore"):
+        return X @ W.T + b
+
+
+def _affine_rule(G: np.ndarray, X: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The gradients of X, W and b from Δ, the gradient of Z = X·Wᵀ + b: Δ·W, Δᵀ·X, Σ Δ."""
+    with np.errstate(all="ignore"):
+        return G @ W, G.T @ X, G.sum(axis=0)
 
 
 def _on_numbers(core: Any) -> Any:
