@@ -40,8 +40,9 @@ class Primitive:
     says where that needs parentheses: how tightly it binds, how tightly its operands and its
     last operand must (a function, tanh(x), binds tightest and needs nothing); `arity` is its
     number of inputs (None: any); `array`, for an elementwise primitive, its forward pass and
-    rule on NumPy arrays (`arrays.py`), which `compile` vectorises. Calling a primitive applies it: to numbers it gives a float, to
-    `Value`s a recorded node. `rebuild` tells pickle how to find it again.
+    rule on NumPy arrays (`arrays.py`), which `compile` vectorises. Calling a primitive applies
+    it: to numbers it gives a float, to `Value`s a recorded node. `rebuild` tells pickle how to
+    find it again.
     """
 
     name: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from itertools import pairwise
 
 import pytest
 
@@ -21,21 +22,22 @@ SIZES = (3, 5, 2)
 
 
 def layers(params: list, tied: bool) -> list[tuple[list, list]]:
-    """W and b of each layer, read from a flat list of parameters (with `tied`, the second
-    layer's first row is the first layer's first row, cut to size)."""
+    """W and b of each layer, read from a flat list of parameters (with `tied`, the first
+    layer's first two neurons share their weights, and both layers their first bias)."""
     out, k = [], 0
-    for n_in, n_out in zip(SIZES, SIZES[1:]):
+    for n_in, n_out in pairwise(SIZES):
         W = [params[k + j * n_in:k + (j + 1) * n_in] for j in range(n_out)]
         k += n_in * n_out
         out.append((W, params[k:k + n_out]))
         k += n_out
     if tied:
-        out[1][0][0] = out[0][0][0][:SIZES[1]] if SIZES[1] <= SIZES[0] else out[1][0][0]
+        out[0][0][1] = out[0][0][0]
+        out[1][1][0] = out[0][1][0]
     return out
 
 
 def count() -> int:
-    return sum(n_in * n_out + n_out for n_in, n_out in zip(SIZES, SIZES[1:]))
+    return sum(n_in * n_out + n_out for n_in, n_out in pairwise(SIZES))
 
 
 def network(activation, tied: bool, X: list, loss):
