@@ -246,6 +246,7 @@ def _on_numbers(core: Any) -> Any:
         done = yield from core(np.array(inputs, dtype=float))
         return done if type(done) is int else tuple(done.tolist())
 
+    replay.core = core  # for a caller holding its numbers in an array already (nn.compiled)
     return replay
 
 

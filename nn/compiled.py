@@ -14,14 +14,21 @@ get no gradient."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from numbers import Real
+from typing import Any
 from weakref import WeakSet
+
+import numpy as np
 
 from autodiff import Value
 from autodiff import compile as compile_function
 
+from . import losses
 from .module import Module, functional_call
+from .optim import SGD, Adam
+from .optim_arrays import ArrayOptimizer
 
 BatchLoss = Callable[[list, Sequence], Value]
 
@@ -107,3 +114,125 @@ def _number(x: object) -> float:
     if type(x) is float or isinstance(x, Real):
         return float(x)
     raise TypeError(f"fit: inputs must be numbers, got {x!r}")
+
+
+# --- training with the parameters in one array ---------------------------------------------
+
+SQUARED = (losses.quadratic, losses.sum_squared_error, losses.mse)  # arithmetic in the targets
+
+
+class ArrayTraining:
+    """`fit(compile=True)`'s steps with the parameters, the optimizer's state and each batch in
+    NumPy arrays: the model and its loss replayed as one compiled function of one array (the
+    parameters, the batch's inputs, its targets), so a vectorised recording (`autodiff
+    .vectorize`) reads its matrices from it directly, and the update an array operation
+    (`ArrayOptimizer`). `write_back` puts the numbers into the `Value`s (and the optimizer),
+    which `fit` does whenever the user could look. For the squared losses (whose targets enter
+    only by subtraction, so one recording serves every batch) and SGD or Adam; `usable` says."""
+
+    def __init__(self, model: Module, loss: Callable, batch_loss: BatchLoss,
+                 optimizer: Any) -> None:
+        self.model, self.loss, self.batch_loss = model, loss, batch_loss
+        self.params = model.parameters()
+        self.names = [name for name, _ in model.named_parameters()]
+        self.P = np.array([p.data for p in self.params], dtype=float)
+        self.G = np.zeros_like(self.P)
+        self.optimizer = ArrayOptimizer(optimizer, self.params)
+        self._compiled: dict[tuple[int, int, int], Any] = {}
+        self._cores: dict[tuple[int, int, int], Callable] = {}
+
+    @staticmethod
+    def usable(model: Module, loss: Callable, optimizer: Any) -> bool:
+        params = model.parameters()
+        return (getattr(loss, "func", loss) in SQUARED and type(optimizer) in (SGD, Adam)
+                and len(set(params)) == len(params)
+                and set(optimizer.params) <= set(params))
+
+    def step(self, X: Sequence, y: Sequence) -> tuple[list, float, str | None]:
+        """One step on a batch: the outputs (numbers per sample), the loss, and what was not
+        finite (then the step is not taken)."""
+        targets = [_listed(t) for t in y]
+        shape = (len(X), len(X[0]), len(targets[0]))
+        flat = np.concatenate([self.P, np.asarray(X, dtype=float).ravel(),
+                               np.asarray(targets, dtype=float).ravel()])
+        outputs, grads = self._run(shape, flat)
+        self.G = grads[:len(self.P)]
+        mean = outputs[0]
+        per_sample = (len(outputs) - 1) // shape[0]
+        sample_outputs = [outputs[1 + k:1 + k + per_sample]
+                          for k in range(0, len(outputs) - 1, per_sample)]
+        return sample_outputs, mean, self._update(mean)
+
+    def _run(self, shape: tuple[int, int, int], flat: np.ndarray) -> tuple[list, np.ndarray]:
+        """The compiled function's outputs and gradient: its vectorised replay called on the
+        array itself, or (the first time, after a check failed, or when nothing vectorised)
+        through `compile`, which records again as it must."""
+        cotangent = [1.0] + [0.0] * (shape[0] * shape[2])
+        core = self._cores.get(shape)
+        if core is not None:
+            run = core(flat)
+            try:
+                outputs = next(run)
+            except StopIteration:  # a check came out otherwise: compile records again
+                outputs = None
+            except Exception:  # as a path f does not take here would: compile decides
+                outputs = None
+            if outputs is not None:
+                try:
+                    run.send(cotangent)
+                except StopIteration as done:
+                    return outputs, done.value
+                raise AssertionError("a replay yields once")
+        compiled = self._compiled.get(shape)
+        if compiled is None:
+            compiled = self._compiled[shape] = compile_function(self._function(shape))
+        outputs, pullback = compiled.vjp(flat.tolist())
+        grads = np.array(pullback(cotangent), dtype=float)
+        recordings = compiled.recordings
+        self._cores[shape] = getattr(recordings[0].replay, "core", None) if recordings else None
+        return outputs, grads
+
+    def _function(self, shape: tuple[int, int, int]) -> Callable:
+        """[mean loss, *outputs] of a batch as a function of one flat list: the parameters,
+        then each sample's inputs, then each sample's targets."""
+        n, (size, inputs, outputs) = len(self.P), shape
+        batched = Batched(self.model)
+
+        def f(flat: list[Value]) -> list[Value]:
+            X, Y = flat[n:n + size * inputs], flat[n + size * inputs:]
+            samples = [X[k * inputs:(k + 1) * inputs] for k in range(size)]
+            out = functional_call(batched, flat[:n], samples)
+            targets = [Y[k * outputs:(k + 1) * outputs] for k in range(size)]
+            mean = self.batch_loss(out, [t[0] if outputs == 1 else t for t in targets])
+            return [mean, *(o for sample in out for o in _listed(sample))]
+
+        return f
+
+    def _update(self, mean: float) -> str | None:
+        """The optimizer's step on the arrays, kept only if everything stays finite; else
+        what was not."""
+        if not math.isfinite(mean):
+            return f"the loss is {mean!r}"
+        if not np.isfinite(self.G).all():
+            i = int(np.argmin(np.isfinite(self.G)))
+            return f"the gradient of {self.names[i]} is {float(self.G[i])!r}"
+        P, state = self.optimizer.step(self.P, self.G)
+        if not np.isfinite(P).all():
+            i = int(np.argmin(np.isfinite(P)))
+            return (f"the step would make {self.names[i]} {float(P[i])!r} "
+                    f"(from {float(self.P[i])!r})")
+        problem = self.optimizer.keep(state)
+        if problem is None:
+            self.P = P
+        return problem
+
+    def write_back(self) -> None:
+        """The parameters' numbers, their last gradients and the optimizer's state into the
+        `Value`s and the optimizer, as eager training leaves them."""
+        for p, value, g in zip(self.params, self.P.tolist(), self.G.tolist()):
+            p.data, p.grad = value, g
+        self.optimizer.write_back()
+
+
+def _listed(x: Any) -> list:
+    return list(x) if isinstance(x, (list, tuple, np.ndarray)) else [x]

@@ -33,7 +33,7 @@ _SIGMOID, _SOFTPLUS, _LOG_SUM_EXP = (PRIMITIVES[name] for name in ("sigmoid", "s
 def quadratic(a: Prediction, y: Target, reduction: Reduction = "sum") -> Value:
     """C_x = ½ Σ_j (a_j − y_j)², the quadratic cost of one sample in Nielsen's book, whose
     gradient is a − y (`reduction="mean"`: ½ times the mean over the outputs)."""
-    a, y = _pair(a, y, "quadratic")
+    a, y = _pair(a, y, "quadratic", values=True)
     return _cost(_reduce([(aj - yj) ** 2 for aj, yj in zip(a, _named(y))], reduction,
                          "quadratic") * 0.5)
 
@@ -41,14 +41,14 @@ def quadratic(a: Prediction, y: Target, reduction: Reduction = "sum") -> Value:
 def sum_squared_error(prediction: Prediction, target: Target, reduction: Reduction = "sum"
                       ) -> Value:
     """C_0 = Σ_j (a_j − y_j)², the cost of one sample in the backpropagation derivation."""
-    a, y = _pair(prediction, target, "sum_squared_error")
+    a, y = _pair(prediction, target, "sum_squared_error", values=True)
     return _cost(_reduce([(aj - yj) ** 2 for aj, yj in zip(a, _named(y))], reduction,
                          "sum_squared_error"))
 
 
 def mse(prediction: Prediction, target: Target, reduction: Reduction = "mean") -> Value:
     """The mean over the outputs of (a_j − y_j)² (`reduction="sum"`: their sum)."""
-    a, y = _pair(prediction, target, "mse")
+    a, y = _pair(prediction, target, "mse", values=True)
     return _cost(_reduce([(aj - yj) ** 2 for aj, yj in zip(a, _named(y))], reduction, "mse"))
 
 
@@ -171,7 +171,8 @@ def _cost(loss: Value) -> Value:
 
 def _named(targets: list[float]) -> list[Value]:
     """The targets as nodes y₁, y₂, … (constants, named so a drawing reads a₁ − y₁)."""
-    return [Value(yj, name=target_name(j)) for j, yj in enumerate(targets, 1)]
+    return [yj if isinstance(yj, Value) else Value(yj, name=target_name(j))
+            for j, yj in enumerate(targets, 1)]
 
 
 def _sum(terms: list[Value]) -> Value:
@@ -194,19 +195,23 @@ def _values(prediction: Prediction, where: str) -> list[Value]:
     return [item if isinstance(item, Value) else Value(item) for item in items]
 
 
-def _targets(target: Target, n: int, where: str) -> list[float]:
+def _targets(target: Target, n: int, where: str, values: bool = False) -> list[float]:
+    """The targets as floats; with `values`, a `Value` stays itself (compiled training replays
+    the squared losses, which only subtract their targets, on targets that are inputs of its
+    recording: `nn.compiled`)."""
     if type(target) in (int, float) and n == 1:  # as in _values
         return [float(target)]
     target = _validate.array_as_list(target, where, "targets")
     items = list(target) if isinstance(target, Sequence) else [target]
     for item in items:
-        if not isinstance(item, Real):
+        if not isinstance(item, (Real, Value) if values else Real):
             raise TypeError(f"{where}: targets must be numbers, got {item!r}")
     if len(items) != n:
         raise ValueError(f"{where}: {n} prediction(s) but {len(items)} target(s): {target!r}")
-    return [float(item) for item in items]
+    return [item if isinstance(item, Value) else float(item) for item in items]
 
 
-def _pair(prediction: Prediction, target: Target, where: str) -> tuple[list[Value], list[float]]:
+def _pair(prediction: Prediction, target: Target, where: str, values: bool = False
+          ) -> tuple[list[Value], list[float]]:
     a = _values(prediction, where)
-    return a, _targets(target, len(a), where)
+    return a, _targets(target, len(a), where, values)

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from autodiff import Value, no_grad
 
 from . import _validate, losses
-from .compiled import CompiledBatch
+from .compiled import ArrayTraining, CompiledBatch
 from .data import batches
 from .module import Module
 from .notation import BATCH_COST, sample_cost
@@ -86,30 +86,49 @@ def fit(
     rng = random.Random(_validate.seed(seed, "fit"))
     history: dict[str, list] = {"loss": [], "accuracy": []}
     compiled = CompiledBatch(model, partial(batch_loss, loss=loss)) if compile else None
+    arrays = (ArrayTraining(model, loss, partial(batch_loss, loss=loss), optimizer)
+              if compile and ArrayTraining.usable(model, loss, optimizer) else None)
     named = model.named_parameters()
     bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not progress)
-    for epoch in bar:
-        total_loss, hits = 0.0, 0
-        for batch, (Xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng.getrandbits(64))):
-            if compiled is None:
-                outputs = [model(x) for x in Xb]
-                mean = batch_loss(outputs, yb, loss)
-                optimizer.zero_grad()
-                mean.backward()
-            else:
-                optimizer.zero_grad()
-                outputs, mean = compiled(Xb, yb)
-            _finite_step(optimizer, named, mean.data, f"fit: epoch {epoch + 1}, batch {batch + 1}")
-            total_loss += mean.data * len(Xb)
+    try:
+        for epoch in bar:
+            total_loss, hits = 0.0, 0
+            for batch, (Xb, yb) in enumerate(batches(X, y, batch_size, shuffle,
+                                                     rng.getrandbits(64))):
+                where = f"fit: epoch {epoch + 1}, batch {batch + 1}"
+                if arrays is not None:  # the parameters stay in arrays (nn.compiled)
+                    outputs, mean, problem = arrays.step(Xb, yb)
+                    if problem:
+                        raise _diverged(where, problem)
+                    total_loss += mean * len(Xb)
+                else:
+                    outputs, mean = _step(model, compiled, optimizer, Xb, yb, loss)
+                    _finite_step(optimizer, named, mean.data, where)
+                    total_loss += mean.data * len(Xb)
+                if correct is not None:
+                    hits += sum(correct(_data_of(out), t) for out, t in zip(outputs, yb))
+            history["loss"].append(total_loss / len(X))
+            history["accuracy"].append(None if correct is None else hits / len(X))
+            postfix = {"loss": f"{history['loss'][-1]:.4g}"}
             if correct is not None:
-                hits += sum(correct(_data_of(out), t) for out, t in zip(outputs, yb))
-        history["loss"].append(total_loss / len(X))
-        history["accuracy"].append(None if correct is None else hits / len(X))
-        postfix = {"loss": f"{history['loss'][-1]:.4g}"}
-        if correct is not None:
-            postfix["acc"] = f"{history['accuracy'][-1]:.3f}"
-        bar.set_postfix(postfix)
+                postfix["acc"] = f"{history['accuracy'][-1]:.3f}"
+            bar.set_postfix(postfix)
+    finally:  # the numbers back into the Values, however fit ends
+        if arrays is not None:
+            arrays.write_back()
     return history
+
+
+def _step(model: Module, compiled: CompiledBatch | None, optimizer: Optimizer, Xb: list,
+          yb: list, loss: Loss) -> tuple[list, Value]:
+    """A batch's outputs and mean loss, its gradients in the parameters' `.grad`."""
+    optimizer.zero_grad()
+    if compiled is not None:
+        return compiled(Xb, yb)
+    outputs = [model(x) for x in Xb]
+    mean = batch_loss(outputs, yb, loss)
+    mean.backward()
+    return outputs, mean
 
 
 def _finite_step(
@@ -250,7 +269,7 @@ def _number(x: object, what: str, sample: int, where: str) -> int | float:
 
 def _data_of(outputs: Value | Sequence[Value]) -> list[float]:
     """The numbers of a model's outputs: a list of `Value`s, or one `Value` for one output."""
-    return [o.data for o in _listed(outputs)]
+    return [o if type(o) is float else o.data for o in _listed(outputs)]
 
 
 def classifier(loss: Loss, y: Sequence) -> Classifier | None:
