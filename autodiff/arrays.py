@@ -105,4 +105,15 @@ def power(n: int | float) -> ArrayForm | None:
     domain to refuse; other exponents stay scalar."""
     if not (isinstance(n, int) and 1 <= n <= 8):
         return None
-    return ArrayForm(lambda x: x**n, lambda x, out: (n * x ** (n - 1) if n > 1 else 1.0,))
+    def forward(x: Array) -> Array:
+        with np.errstate(over="ignore"):
+            out = x**n
+        _refuse(np.isinf(out) & np.isfinite(x), OverflowError, f"** {n} overflows a float "
+                "at element {}")
+        return out
+
+    def derivative(x: Array, out: Array) -> tuple:
+        with np.errstate(over="ignore"):
+            return (n * x ** (n - 1) if n > 1 else 1.0,)
+
+    return ArrayForm(forward, derivative)

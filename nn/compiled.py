@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 from numbers import Real
 from typing import Any
 from weakref import WeakSet
@@ -25,7 +26,6 @@ import numpy as np
 from autodiff import Value
 from autodiff import compile as compile_function
 
-from . import losses
 from .module import Module, functional_call
 from .optim import SGD, Adam
 from .optim_arrays import ArrayOptimizer
@@ -118,8 +118,6 @@ def _number(x: object) -> float:
 
 # --- training with the parameters in one array ---------------------------------------------
 
-SQUARED = (losses.quadratic, losses.sum_squared_error, losses.mse)  # arithmetic in the targets
-
 
 class ArrayTraining:
     """`fit(compile=True)`'s steps with the parameters, the optimizer's state and each batch in
@@ -127,8 +125,9 @@ class ArrayTraining:
     parameters, the batch's inputs, its targets), so a vectorised recording (`autodiff
     .vectorize`) reads its matrices from it directly, and the update an array operation
     (`ArrayOptimizer`). `write_back` puts the numbers into the `Value`s (and the optimizer),
-    which `fit` does whenever the user could look. For the squared losses (whose targets enter
-    only by subtraction, so one recording serves every batch) and SGD or Adam; `usable` says."""
+    which `fit` does whenever the user could look. For the losses that only do arithmetic on
+    their targets (`replayed_targets` in `nn.losses`: the squared losses, hinge), so that one
+    recording serves every batch, and SGD or Adam; `usable` says."""
 
     def __init__(self, model: Module, loss: Callable, batch_loss: BatchLoss,
                  optimizer: Any) -> None:
@@ -144,14 +143,16 @@ class ArrayTraining:
     @staticmethod
     def usable(model: Module, loss: Callable, optimizer: Any) -> bool:
         params = model.parameters()
-        return (getattr(loss, "func", loss) in SQUARED and type(optimizer) in (SGD, Adam)
+        return (hasattr(_function_of(loss), "replayed_targets")
+                and type(optimizer) in (SGD, Adam)
                 and len(set(params)) == len(params)
                 and set(optimizer.params) <= set(params))
 
     def step(self, X: Sequence, y: Sequence) -> tuple[list, float, str | None]:
         """One step on a batch: the outputs (numbers per sample), the loss, and what was not
         finite (then the step is not taken)."""
-        targets = [_listed(t) for t in y]
+        read = _function_of(self.loss).replayed_targets
+        targets = [[read(tj) for tj in _listed(t)] for t in y]
         shape = (len(X), len(X[0]), len(targets[0]))
         flat = np.concatenate([self.P, np.asarray(X, dtype=float).ravel(),
                                np.asarray(targets, dtype=float).ravel()])
@@ -232,6 +233,11 @@ class ArrayTraining:
         for p, value, g in zip(self.params, self.P.tolist(), self.G.tolist()):
             p.data, p.grad = value, g
         self.optimizer.write_back()
+
+
+def _function_of(loss: Callable) -> Callable:
+    """The loss function itself, also of a loss given as `partial(loss, reduction=...)`."""
+    return loss.func if isinstance(loss, partial) else loss
 
 
 def _listed(x: Any) -> list:

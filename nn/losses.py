@@ -57,12 +57,24 @@ def hinge(prediction: Prediction, target: Target, reduction: Reduction = "mean")
 
     Labels may be −1/+1 or 0/1 (0 is read as −1), so the same 0/1 labels serve every loss.
     """
-    s, y = _pair(prediction, target, "hinge")
-    for yj in y:
-        if yj not in (-1, 0, 1):
-            raise ValueError(f"hinge: labels must be -1, 0 or 1, got {yj!r}")
-    margins = [(1 - sj * (1.0 if yj == 1 else -1.0)).relu() for sj, yj in zip(s, y)]
+    s, y = _pair(prediction, target, "hinge", values=True)
+    signs = [yj if isinstance(yj, Value) else _sign(yj) for yj in y]  # a Value: a sign already
+    margins = [(1 - sj * tj).relu() for sj, tj in zip(s, signs)]
     return _cost(_reduce(margins, reduction, "hinge"))
+
+
+def _sign(label: float) -> float:
+    """A hinge label as the sign it stands for: +1 for 1, −1 for 0 and −1."""
+    if label not in (-1, 0, 1):
+        raise ValueError(f"hinge: labels must be -1, 0 or 1, got {label!r}")
+    return 1.0 if label == 1 else -1.0
+
+
+# What compiled training (nn.compiled) may replay these losses on: targets that are inputs of
+# its recording, as the numbers each loss reads them as (a loss that only does arithmetic on
+# them); the other losses branch on their targets.
+quadratic.replayed_targets = sum_squared_error.replayed_targets = mse.replayed_targets = float
+hinge.replayed_targets = _sign
 
 
 def binary_cross_entropy(

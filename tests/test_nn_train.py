@@ -248,9 +248,16 @@ def test_fit_stops_at_the_first_non_finite_loss_keeping_the_last_finite_step(com
         nn.fit(model, X, y, BCE_WITH_LOGITS, optimizer, 5, batch_size=10,
                progress=False, shuffle=False, compile=compile)
     after_one, reference = _first_steps(False, make, 1, X, y, BCE_WITH_LOGITS)
-    assert model.state_dict() == after_one.state_dict()  # the first step kept, the second not
+    # the first step kept, the second not (compiled: vectorised, so to rounding)
+    tolerance = {"rel": 1e-12} if compile else {"rel": 0, "abs": 0}
+    assert model.state_dict() == pytest.approx(after_one.state_dict(), **tolerance)
     assert all(math.isfinite(w) for w in model.state_dict().values())
-    assert _by_position(optimizer, model) == _by_position(reference, after_one)  # one step's
+    by_position = _by_position(reference, after_one)  # one step's state
+    assert _by_position(optimizer, model).keys() == by_position.keys()
+    for key, value in _by_position(optimizer, model).items():
+        close = isinstance(value, dict) and all(type(x) is float for x in value.values())
+        assert value == (pytest.approx(by_position[key], **tolerance) if close
+                         else by_position[key]), key
     with pytest.raises(FloatingPointError, match="epoch 1, batch 1: the loss is nan"):
         nn.fit(model, X, y, BCE_WITH_LOGITS, optimizer, 1, batch_size=10,
                progress=False, shuffle=False, compile=compile)  # nothing moves on a retry
