@@ -30,13 +30,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
 
-import handwritten  # noqa: E402
-from run import LR, SIZES, moons, rounds  # noqa: E402
+import handwritten
+from run import LR, SIZES, moons, rounds
 
-import autodiff  # noqa: E402
-import nn  # noqa: E402
-from nn.compiled import ArrayTraining  # noqa: E402
-from nn.data import batches  # noqa: E402
+import autodiff
+import nn
+from nn.compiled import ArrayTraining
+from nn.data import batches
 
 ETA, BATCH = 3.0, 10
 
@@ -102,7 +102,10 @@ def digits_contenders() -> list[Contender]:
     biases = [layer.biases() for layer in model.layers]
     columns = np.array(X)[:, :, None], np.array(Y)[:, :, None]
     rng = np.random.default_rng(0)
-    book = lambda: book_epoch(weights, biases, *columns, rng.permutation(len(X)).tolist())
+
+    def book() -> None:
+        book_epoch(weights, biases, *columns, rng.permutation(len(X)).tolist())
+
     return [Contender("book's algorithm in NumPy", book),
             Contender("fit(compile=True)", compiled_epoch, first)]
 
@@ -151,7 +154,7 @@ def step_contenders() -> list[Contender]:
     first = time.perf_counter() - start
 
     def plain() -> None:
-        value, grads = compiled.value_and_grad(params)
+        _, grads = compiled.value_and_grad(params)
         params[:] = [p - LR * g for p, g in zip(params, grads)]
 
     return [hand, fit_step, Contender("weighted_sums + autodiff.compile", plain, first)]

@@ -137,6 +137,9 @@ class ArrayTraining:
         self.P = np.array([p.data for p in self.params], dtype=float)
         self.G = np.zeros_like(self.P)
         self.optimizer = ArrayOptimizer(optimizer, self.params)
+        # what backward adds into .grad of a parameter the optimizer does not zero
+        self.added = np.array([p.grad for p in self.params], dtype=float)
+        self.stepped = np.isin(np.arange(len(self.params)), self.optimizer.index)
         self._compiled: dict[tuple[int, int, int], Any] = {}
         self._cores: dict[tuple[int, int, int], Callable] = {}
 
@@ -151,13 +154,13 @@ class ArrayTraining:
     def step(self, X: Sequence, y: Sequence) -> tuple[list, float, str | None]:
         """One step on a batch: the outputs (numbers per sample), the loss, and what was not
         finite (then the step is not taken)."""
-        read = _function_of(self.loss).replayed_targets
-        targets = [[read(tj) for tj in _listed(t)] for t in y]
-        shape = (len(X), len(X[0]), len(targets[0]))
+        targets = np.asarray(y, dtype=float).reshape(len(y), -1)
+        shape = (len(X), len(X[0]), targets.shape[1])
         flat = np.concatenate([self.P, np.asarray(X, dtype=float).ravel(),
-                               np.asarray(targets, dtype=float).ravel()])
+                               _function_of(self.loss).replayed_targets(targets).ravel()])
         outputs, grads = self._run(shape, flat)
         self.G = grads[:len(self.P)]
+        self.added += self.G
         mean = outputs[0]
         per_sample = (len(outputs) - 1) // shape[0]
         sample_outputs = [outputs[1 + k:1 + k + per_sample]
@@ -230,7 +233,8 @@ class ArrayTraining:
     def write_back(self) -> None:
         """The parameters' numbers, their last gradients and the optimizer's state into the
         `Value`s and the optimizer, as eager training leaves them."""
-        for p, value, g in zip(self.params, self.P.tolist(), self.G.tolist()):
+        grads = np.where(self.stepped, self.G, self.added)  # zeroed before each step, or not
+        for p, value, g in zip(self.params, self.P.tolist(), grads.tolist()):
             p.data, p.grad = value, g
         self.optimizer.write_back()
 

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from numbers import Integral, Real
 from typing import Literal
 
+import numpy as np
+
 from autodiff import PRIMITIVES, Value
 
 from . import _validate
@@ -70,11 +72,20 @@ def _sign(label: float) -> float:
     return 1.0 if label == 1 else -1.0
 
 
+def _signs(labels: np.ndarray) -> np.ndarray:
+    """Hinge labels as their signs, an array at a time (see `_sign`)."""
+    bad = ~np.isin(labels, (-1.0, 0.0, 1.0))
+    if bad.any():
+        raise ValueError(f"hinge: labels must be -1, 0 or 1, got {labels[bad][0]!r}")
+    return np.where(labels == 1.0, 1.0, -1.0)
+
+
 # What compiled training (nn.compiled) may replay these losses on: targets that are inputs of
-# its recording, as the numbers each loss reads them as (a loss that only does arithmetic on
-# them); the other losses branch on their targets.
-quadratic.replayed_targets = sum_squared_error.replayed_targets = mse.replayed_targets = float
-hinge.replayed_targets = _sign
+# its recording (an array of a batch's targets), as the numbers each loss reads them as; the
+# losses that only do arithmetic on their targets have it, the others branch on them.
+quadratic.replayed_targets = sum_squared_error.replayed_targets = mse.replayed_targets = (
+    lambda targets: targets)
+hinge.replayed_targets = _signs
 
 
 def binary_cross_entropy(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 import pytest
 
 import autodiff
@@ -194,3 +197,132 @@ def test_a_model_whose_comparisons_change_every_batch_trains_eagerly_and_says_so
     eager = run(False)
     assert compiled[0] == pytest.approx(eager[0], rel=1e-12, abs=1e-12)
     assert compiled[1] == pytest.approx(eager[1], rel=1e-12, abs=1e-12)
+
+
+# --- the parameters in arrays (nn.compiled.ArrayTraining) -------------------------------------
+
+GROUPED = {
+    "sgd, groups, decay": lambda model: nn.SGD(
+        [{"params": [p for n, p in model.named_parameters() if n.endswith(".b")]},
+         {"params": [p for n, p in model.named_parameters() if not n.endswith(".b")],
+          "weight_decay": 0.01, "momentum": 0.5}], lr=0.2),
+    "adam, groups, decay": lambda model: nn.Adam(
+        [{"params": model.layers[0].parameters(), "lr": 0.01},
+         {"params": model.layers[1].parameters(), "weight_decay": 0.1}], lr=0.03),
+}
+ARRAY_LOSSES = {"quadratic": losses.quadratic, "hinge": losses.hinge, "mse": losses.mse}
+
+
+def array_steps(monkeypatch) -> list:
+    """Count the steps fit takes with its parameters in arrays."""
+    taken = []
+    step = nn.compiled.ArrayTraining.step
+    monkeypatch.setattr(nn.compiled.ArrayTraining, "step",
+                        lambda self, X, y: taken.append(len(X)) or step(self, X, y))
+    return taken
+
+
+def fit_both(compile, loss, make_optimizer, batch_size, epochs=4, X=None, y=None):
+    if X is None:
+        X, y = nn.data.make_moons(30, noise=0.2, seed=1)
+    model = nn.MLP(2, [6, 4, 1], activation="tanh", output_activation="sigmoid", seed=5)
+    optimizer = make_optimizer(model)
+    history = nn.fit(model, X, y, loss, optimizer, epochs, batch_size=batch_size,
+                     progress=False, seed=3, compile=compile)
+    return model, optimizer, history
+
+
+def assert_same_training(a, b, rel=1e-9, grads=True):
+    (model, optimizer, history), (eager_model, eager_optimizer, eager_history) = a, b
+    assert history["accuracy"] == eager_history["accuracy"]
+    assert history["loss"] == pytest.approx(eager_history["loss"], rel=rel)
+    assert model.state_dict() == pytest.approx(eager_model.state_dict(), rel=rel, abs=1e-12)
+    place = {p: i for i, p in enumerate(model.parameters())}
+    eager_place = {p: i for i, p in enumerate(eager_model.parameters())}
+    for key in ("velocity", "m", "v"):
+        if hasattr(eager_optimizer, key):
+            ours = {place[p]: x for p, x in getattr(optimizer, key).items()}
+            theirs = {eager_place[p]: x for p, x in getattr(eager_optimizer, key).items()}
+            assert ours == pytest.approx(theirs, rel=rel, abs=1e-12), key
+    assert getattr(optimizer, "t", None) == getattr(eager_optimizer, "t", None)
+    for p, q in zip(model.parameters(), eager_model.parameters()):  # the last batch's gradient
+        assert not grads or p.grad == pytest.approx(q.grad, rel=rel, abs=1e-12, nan_ok=True)
+
+
+@pytest.mark.parametrize("loss", sorted(ARRAY_LOSSES))
+@pytest.mark.parametrize("optimizer", sorted(GROUPED))
+@pytest.mark.parametrize("batch_size", [1, 10, None])
+def test_training_in_arrays_equals_eager_training(monkeypatch, loss, optimizer, batch_size):
+    taken = array_steps(monkeypatch)
+    compiled = fit_both(True, ARRAY_LOSSES[loss], GROUPED[optimizer], batch_size)
+    assert taken and taken[0] == (batch_size or 30)  # the array path, not a silent fallback
+    assert_same_training(compiled, fit_both(False, ARRAY_LOSSES[loss], GROUPED[optimizer],
+                                            batch_size))
+
+
+def test_other_losses_and_optimizers_train_with_values(monkeypatch):
+    taken = array_steps(monkeypatch)
+    X, y = nn.data.make_moons(20, seed=1)
+    labels = [[t, 1 - t] for t in y]
+    model = nn.MLP(2, [4, 2], seed=0)
+    nn.fit(model, X, list(y), losses.cross_entropy, nn.SGD(model.parameters(), 0.1), 1,
+           progress=False, compile=True)
+    nn.fit(model, X, labels, losses.quadratic, Plain(model.parameters(), 0.1), 1, progress=False,
+           compile=True)
+    assert taken == []
+
+
+class Plain(nn.SGD):
+    """An optimizer of the user's own: its step is Python, so it reads the Values."""
+
+
+def make_model():
+    return nn.MLP(2, [6, 4, 1], activation="tanh", output_activation="sigmoid", seed=5)
+
+
+def fit_in_order(model, optimizer, X, y, compile, loss=losses.mse):
+    nn.fit(model, X, y, loss, optimizer, 1, batch_size=10, shuffle=False, progress=False,
+           compile=compile)
+
+
+@pytest.mark.parametrize("make", [lambda ps: nn.SGD(ps, lr=1e300, momentum=0.9),
+                                  lambda ps: nn.Adam(ps, lr=1e300)], ids=["sgd", "adam"])
+def test_a_step_that_is_not_finite_is_not_taken_and_the_values_are_written_back(monkeypatch,
+                                                                                 make):
+    taken = array_steps(monkeypatch)
+    X, y = nn.data.make_moons(40, noise=0.2, seed=1)
+    model, eager = (nn.MLP(2, [16, 16, 1], seed=0) for _ in range(2))
+    optimizer, eager_optimizer = make(model.parameters()), make(eager.parameters())
+    with pytest.raises(FloatingPointError) as compiled_error:
+        fit_in_order(model, optimizer, X, y, True)
+    with pytest.raises(FloatingPointError) as eager_error:
+        fit_in_order(eager, eager_optimizer, X, y, False)
+    # the same batch stops both; which non-finite number (inf or nan) depends on sum order
+    where = re.compile(r"^fit: epoch 1, batch (\d+): the loss is (nan|inf);")
+    assert taken and where.match(str(compiled_error.value)).group(1) == \
+        where.match(str(eager_error.value)).group(1)
+    assert all(math.isfinite(w) for w in model.state_dict().values())
+    assert_same_training((model, optimizer, {"accuracy": [], "loss": []}),
+                         (eager, eager_optimizer, {"accuracy": [], "loss": []}), rel=1e-12,
+                         grads=False)  # the failing batch's: inf or nan, by sum order
+    assert not all(math.isfinite(p.grad) for p in model.parameters())
+
+
+def test_an_interrupted_run_leaves_the_values_of_the_steps_taken(monkeypatch):
+    X, y = nn.data.make_moons(40, noise=0.2, seed=1)
+    update, calls = nn.compiled.ArrayTraining._update, []
+
+    def interrupted(self, mean):
+        calls.append(mean)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return update(self, mean)
+
+    monkeypatch.setattr(nn.compiled.ArrayTraining, "_update", interrupted)
+    model, eager = make_model(), make_model()
+    optimizer, eager_optimizer = (nn.Adam(m.parameters(), lr=0.05) for m in (model, eager))
+    with pytest.raises(KeyboardInterrupt):
+        fit_in_order(model, optimizer, X, y, True, losses.quadratic)
+    fit_in_order(eager, eager_optimizer, X[:20], y[:20], False, losses.quadratic)  # two steps
+    assert optimizer.t == 2
+    assert model.state_dict() == pytest.approx(eager.state_dict(), rel=1e-12)
