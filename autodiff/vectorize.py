@@ -150,7 +150,7 @@ class VectorWriter(Writer):
         else:
             forward = self.code.bind(group.primitive.array.forward, "F")
             arguments = ", ".join(f"O{g}_{k}" for k in range(len(sources)))
-            self.lines.append(f"    A{g} = {forward}({arguments})")
+            self.lines.append(f"    A{g} = {self.code.bind(_quietly, 'F')}({forward}, {arguments})")
         if any(int(i) in self.used for i in group.nodes.flat):
             self.lines.append(f"    T{g} = A{g}.tolist()")
         needs = any(self.needs[int(i)] for grid in group.operands for i in grid.flat)
@@ -182,8 +182,9 @@ class VectorWriter(Writer):
         else:
             rule = self.code.bind(group.primitive.array.derivative, "F")
             arguments = ", ".join([*(f"O{g}_{k}" for k in range(len(group.operands))), f"A{g}"])
-            self.lines.append(f"    D{g} = {rule}({arguments})")
-            local = [f"D{g}[{k}] * G{g}" for k in range(len(group.operands))]
+            self.lines.append(f"    D{g} = {self.code.bind(_chain_rule, 'F')}({rule}, G{g}, "
+                              f"{arguments})")
+            local = [f"D{g}[{k}]" for k in range(len(group.operands))]
         for grid, source, gradient in zip(group.operands, self.sources[g], local):
             if any(self.needs[int(i)] for i in grid.flat):
                 self.send(grid, source, gradient)
@@ -237,6 +238,19 @@ def _affine_rule(G: np.ndarray, X: np.ndarray, W: np.ndarray) -> tuple[np.ndarra
     """The gradients of X, W and b from Δ, the gradient of Z = X·Wᵀ + b: Δ·W, Δᵀ·X, Σ Δ."""
     with np.errstate(all="ignore"):
         return G @ W, G.T @ X, G.sum(axis=0)
+
+
+def _quietly(forward: Any, *operands: np.ndarray) -> np.ndarray:
+    """An array form on its operands, with no warning where float arithmetic meets an infinity
+    or a NaN (scalar code gives none; the array forms raise where the scalar rules do)."""
+    with np.errstate(all="ignore"):
+        return forward(*operands)
+
+
+def _chain_rule(rule: Any, gradient: np.ndarray, *operands: np.ndarray) -> list[np.ndarray]:
+    """The gradient each operand gets: its local derivative times the group's gradient."""
+    with np.errstate(all="ignore"):
+        return [local * gradient for local in rule(*operands)]
 
 
 def _on_numbers(core: Any) -> Any:
