@@ -41,22 +41,31 @@ class ArrayOptimizer:
         else:
             self.state = {"velocity": self._read(optimizer.velocity)}
         self.stepped_once = False
+        self.every = len(params) == len(stepped) and (self.index == np.arange(len(params))).all()
+        self.decay = bool(self.options["weight_decay"].any())
+        self.momentum = bool(self.options.get("momentum", np.zeros(1)).any())
 
     def _read(self, kept: dict[Value, float]) -> np.ndarray:
         return np.array([kept.get(p, 0.0) for p in self.stepped], dtype=float)
 
     def step(self, P: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
         """The parameters after one step from gradients G, and the state it leaves."""
-        p, g, o = P[self.index], G[self.index], self.options
+        p, g, o = (P, G, self.options) if self.every else (P[self.index], G[self.index],
+                                                            self.options)
         with np.errstate(all="ignore"):  # a non-finite result is the caller's to refuse
-            g = np.where(o["weight_decay"] != 0.0, g + o["weight_decay"] * p, g)
+            if self.decay:  # (where λ = 0, g itself, as the loops take it)
+                g = np.where(o["weight_decay"] != 0.0, g + o["weight_decay"] * p, g)
             if isinstance(self.optimizer, Adam):
                 p, state = self._adam(p, g)
-            else:
+            elif self.momentum:
                 v = np.where(o["momentum"] != 0.0,
                              o["momentum"] * self.state["velocity"] + g, 0.0)
                 d = np.where(o["momentum"] != 0.0, v, g)
                 p, state = p - o["lr"] * d, {"velocity": v}
+            else:
+                p, state = p - o["lr"] * g, self.state
+        if self.every:
+            return p, state
         after = P.copy()
         after[self.index] = p
         return after, state
