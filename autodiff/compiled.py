@@ -2,8 +2,10 @@
 
 A replay runs Python generated from the recorded graph (`codegen.py`; a graph above
 `rolled.ROLL_ABOVE` nodes as loops, `rolled.py`), which does the same float operations in the
-same order as `value_and_grad`, so it gives the same bits. What a recording holds, and what is
-checked on each call (see `compile`):
+same order as `value_and_grad`, so it gives the same bits. Where the graph holds layers
+(`weighted_sums` over a batch, and elementwise primitives over them), they run as NumPy array
+operations (`vectorize.py`), equal to rounding: a matrix product adds in its own order. What a
+recording holds, and what is checked on each call (see `compile`):
 
 - every comparison of `Value`s (`<`, `<=`, `>`, `>=`, also inside `max`, `min`, `sorted`)
   made while recording is a guard, checked on the replayed numbers; when one comes out

@@ -382,7 +382,7 @@ class FitStep:
 
         from autodiff import compile as compile_function
         from nn import MLP, SGD, batch_loss, functional_call
-        from nn.compiled import Batched, CompiledBatch
+        from nn.compiled import ArrayTraining, Batched
         from nn.losses import hinge
 
         self.name = name
@@ -403,14 +403,12 @@ class FitStep:
                 update()
                 return mean.data
 
-        elif name == "fit(compile=True)":
-            compiled = CompiledBatch(self.model, loss)
+        elif name == "fit(compile=True)":  # the parameters in arrays, as fit keeps them
+            arrays = ArrayTraining(self.model, hinge, loss, self.optimizer)
+            self.write_back = arrays.write_back
 
             def run() -> float:
-                zero_grad()
-                mean = compiled(X, y)[1]
-                update()
-                return mean.data
+                return arrays.step(X, y)[1]
 
         else:  # the whole loss, model and targets, as one function of the parameters
             batched = Batched(self.model)
@@ -427,6 +425,8 @@ class FitStep:
             self.run = run
 
     def weights(self) -> list[float]:
+        if hasattr(self, "write_back"):
+            self.write_back()
         if self.name == "hand-written":
             return [v for W, b in self.layers for row, bj in zip(W, b) for v in (*row, bj)]
         return [p.data for p in self.params]
