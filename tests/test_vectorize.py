@@ -180,3 +180,45 @@ def test_a_network_of_one_sample_and_one_neuron_is_exact_at_infinities():
         expected = value_and_grad(f)(ps)
         assert value == expected[0] or (math.isnan(value) and math.isnan(expected[0]))
         assert all(g == e or (math.isnan(g) and math.isnan(e)) for g, e in zip(grads, expected[1]))
+
+
+@pytest.mark.parametrize("reorder", ["reversed", "skip connection", "doubled"])
+def test_a_layer_reading_another_layer_out_of_order_equals_eager(reorder):
+    """The second layer reads the first one's activations reversed (picked out of the group),
+    beside the inputs (gathered element by element), or each twice (picked, repeated)."""
+    rng = random.Random(7)
+    X = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(10)]
+    width = {"reversed": 4, "skip connection": 7, "doubled": 8}[reorder]
+    count = 4 * 3 + 4 + 2 * width + 2
+
+    def f(ps):
+        W1, b1 = [ps[3 * j:3 * j + 3] for j in range(4)], ps[12:16]
+        W2 = [ps[16 + width * j:16 + width * (j + 1)] for j in range(2)]
+        b2, total = ps[16 + 2 * width:], 0.0
+        for x in X:
+            a = [z.tanh() for z in weighted_sums(W1, x, b1)]
+            a = {"reversed": a[::-1], "skip connection": [*a, *x], "doubled": a + a}[reorder]
+            total = total + sum(z.sigmoid() for z in weighted_sums(W2, a, b2))
+        return total
+
+    params = [rng.uniform(-1, 1) for _ in range(count)]
+    compiled = autodiff.compile(f)
+    for k in range(2):
+        ps = [p * (1 + k) for p in params]
+        assert_close(compiled.value_and_grad(ps), value_and_grad(f)(ps))
+    assert sum(g.startswith("weighted_sums 10×") for g in compiled.recordings[0].groups) == 2
+
+
+@pytest.mark.parametrize("activation", nn.activations.ACTIVATIONS)
+@pytest.mark.parametrize("batch_size", [1, 10, 100])
+def test_fit_compiled_equals_eager_for_every_activation(activation, batch_size):
+    X, y = nn.data.make_moons(100, noise=0.2, seed=2)
+    results = []
+    for compile in (False, True):
+        model = nn.MLP(2, [5, 1], activation=activation, seed=1)
+        history = nn.fit(model, X, y, losses.mse, nn.SGD(model.parameters(), lr=0.05), 2,
+                         batch_size=batch_size, progress=False, seed=0, compile=compile)
+        results.append((history, model.state_dict()))
+    (eager, eager_weights), (compiled, weights) = results
+    assert compiled["loss"] == pytest.approx(eager["loss"], rel=1e-9)
+    assert weights == pytest.approx(eager_weights, rel=1e-9, abs=1e-12)
