@@ -76,21 +76,12 @@ class CompiledBatch:
         return outputs, loss
 
     def _refuse_captured(self, inputs: list[list[Value]]) -> None:
-        """Refuse a model that reads Values other than its parameters: compiled, they would be
-        read as constants and get no gradient, where eager training gives them one."""
         recordings = self._outputs.recordings
         if not recordings or recordings[0] in self._checked:
             return
         self._checked.add(recordings[0])
         own = {id(leaf) for row in inputs for leaf in row}
-        others = [v for v in recordings[0].captured if id(v) not in own]
-        if others:
-            raise ValueError(
-                f"fit(compile=True): the model reads {len(others)} Value(s) not among its "
-                f"parameters (the first: {others[0]!r}), which compiled training would not "
-                "differentiate; make them parameters (attributes of a Module, or lists of "
-                "Values), write constants as numbers, or train with compile=False"
-            )
+        _refuse_others([v for v in recordings[0].captured if id(v) not in own])
 
     def _outputs_of(self, params: list[Value], shape: tuple[int, int]) -> list[Value]:
         """The model's outputs over the batch, flat, with `params` for its parameters."""
@@ -193,6 +184,8 @@ class ArrayTraining:
         outputs, pullback = compiled.vjp(flat.tolist())
         grads = np.array(pullback(cotangent), dtype=float)
         recordings = compiled.recordings
+        if recordings:  # (the batch's inputs and targets are arguments: all else is foreign)
+            _refuse_others(recordings[0].captured)
         self._cores[shape] = getattr(recordings[0].replay, "core", None) if recordings else None
         return outputs, grads
 
@@ -237,6 +230,18 @@ class ArrayTraining:
         for p, value, g in zip(self.params, self.P.tolist(), grads.tolist()):
             p.data, p.grad = value, g
         self.optimizer.write_back()
+
+
+def _refuse_others(others: Sequence[Value]) -> None:
+    """Refuse a model that reads Values other than its parameters: compiled, they would be
+    read as constants and get no gradient, where eager training gives them one."""
+    if others:
+        raise ValueError(
+            f"fit(compile=True): the model reads {len(others)} Value(s) not among its "
+            f"parameters (the first: {others[0]!r}), which compiled training would not "
+            "differentiate; make them parameters (attributes of a Module, or lists of "
+            "Values), write constants as numbers, or train with compile=False"
+        )
 
 
 def _function_of(loss: Callable) -> Callable:

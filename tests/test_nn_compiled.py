@@ -161,9 +161,12 @@ def test_a_model_reading_a_value_that_is_not_its_parameter_is_refused_by_compile
             return self.w * x[0] * hidden["scale"]
 
     model = Scaled()
-    optimizer = nn.SGD([model.w, hidden["scale"]], lr=0.1)
-    with pytest.raises(ValueError, match=r"not among its parameters.*compile=False"):
-        nn.fit(model, [[1.0]], [0.0], losses.mse, optimizer, 1, progress=False, compile=True)
+    for optimizer in (nn.SGD([model.w, hidden["scale"]], lr=0.1),  # the loss eager
+                      nn.SGD([model.w], lr=0.1)):  # the parameters in arrays
+        with pytest.raises(ValueError, match=r"not among its parameters.*compile=False"):
+            nn.fit(model, [[1.0]], [0.0], losses.mse, optimizer, 1, progress=False,
+                   compile=True)
+        assert model.w.data == 0.5
 
 
 def test_a_compiled_step_records_once_per_batch_shape():
