@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .codegen import RecordedGraph
-from .value import WEIGHTED_SUM, Primitive
+from .value import ADD, WEIGHTED_SUM, Primitive
 
 Grid = np.ndarray  # of node positions in the recorded order, one per element of an array
 
@@ -122,6 +122,49 @@ def _consumers(graph: RecordedGraph, nodes: Grid, primitive: Primitive, place: i
     if len({int(i) for i in grid.flat}) != grid.size:
         return None
     return grid
+
+
+Sums = dict[int, tuple[list[int], list[int]]]
+
+
+def running_sums(graph: RecordedGraph, grouped: set[int], read: set[int]) -> Sums:
+    """Chains of `+` that add terms to a running total, s_k = s_(k-1) + t_k (a loss summed over
+    its outputs, a batch's costs), whose partial totals nothing else reads: the last node of
+    each, with [s_0, t_1, …, t_m] and the partial totals in between. Added one after the other
+    by `functools.reduce`, they give the same bits as the chain; each t_k gets the last node's
+    gradient, as the chain's 1.0s pass it on."""
+    readers: dict[int, list[int]] = {}
+    for i, node in enumerate(graph.order):
+        if node not in graph.captured_set:
+            for p in dict.fromkeys(node.parents):
+                readers.setdefault(graph.at[p], []).append(i)
+
+    def adds(i: int) -> bool:
+        node = graph.order[i]
+        return node.primitive is ADD and i not in grouped and node not in graph.captured_set \
+            and node.parents[0] is not node.parents[1]
+
+    def passes(i: int) -> bool:  # on to the next partial total, and nowhere else
+        if not adds(i) or i in read or len(readers.get(i, ())) != 1:
+            return False
+        after = readers[i][0]
+        return adds(after) and graph.at[graph.order[after].parents[0]] == i
+
+    chains = {}
+    for end in range(len(graph.order)):
+        if not adds(end) or passes(end):
+            continue
+        terms, partial, at = [], [], end
+        while True:
+            first, second = (graph.at[p] for p in graph.order[at].parents)
+            terms.append(second)
+            if not passes(first):
+                break
+            at = first
+            partial.append(at)
+        if len(terms) >= 3:
+            chains[end] = ([first, *reversed(terms)], partial)
+    return chains
 
 
 def schedule(graph: RecordedGraph, groups: list[Group]) -> list[int | Group] | None:

@@ -13,13 +13,15 @@ adds in BLAS's order), so values and gradients agree with it to rounding, not bi
 
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .captures import Ways
 from .codegen import RecordedGraph, Replay, Writer
-from .grouping import Grid, Group, find_groups, schedule
+from .grouping import Grid, Group, find_groups, running_sums, schedule
 from .tracing import SUM, Symbol
 from .value import WEIGHTED_SUM, Value
 
@@ -44,7 +46,9 @@ def write_vectorized_replay(graph: RecordedGraph, ways: Ways, count: int | None
         order = schedule(graph, groups)
     if not groups:
         return None
-    return VectorWriter(graph, ways, groups, order).replay(count), [g.describe() for g in groups]
+    writer = VectorWriter(graph, ways, groups, order)
+    sums = [f"running sum of {len(places) - 1} terms" for places, _ in writer.sums.values()]
+    return writer.replay(count), [g.describe() for g in groups] + sums
 
 
 class VectorWriter(Writer):
@@ -64,6 +68,10 @@ class VectorWriter(Writer):
         self.sources = [[self.source(grid) for grid in group.operands] for group in groups]
         self.array_terms: dict[int, list[str]] = {g: [] for g in range(len(groups))}
         self.used = self._used()
+        read = {graph.at[v] for guard in graph.guards for v in (guard.a, guard.b)}
+        read.update(graph.at[o] for o in graph.outputs if isinstance(o, Value))
+        self.sums = running_sums(graph, set(self.group_of), read)
+        self.folded = {i for _, partial in self.sums.values() for i in partial}
         self.lines = ["def core(P):"]
         if any(i in self.used for i in self.input_at):
             self.lines.append("    Pl = P.tolist()")
@@ -137,8 +145,25 @@ class VectorWriter(Writer):
                 self.needs[unit] = True
                 if unit in self.used:
                     self.lines.append(f"    v{unit} = Pl[{self.input_at[unit]}]")
-            elif not self.leaf(unit, self.graph.order[unit]):
+            elif unit not in self.folded and not self.leaf(unit, self.graph.order[unit]):
                 self.compute(unit, self.graph.order[unit])
+
+    def compute(self, i: int, node: Value) -> None:
+        if i not in self.sums:
+            return super().compute(i, node)
+        places = self.sums[i][0]  # one after the other, as the chain of + adds them
+        reduce, add = self.code.bind(functools.reduce, "F"), self.code.bind(operator.add, "F")
+        terms = ", ".join(self.name[k] for k in places[1:])
+        self.lines.append(f"    v{i} = {reduce}({add}, ({terms}), {self.name[places[0]]})")
+        self.needs[i] = any(self.needs[k] for k in places)
+
+    def _chain_rule(self, i: int) -> None:
+        if i not in self.sums:
+            return super()._chain_rule(i)
+        for k in self.sums[i][0]:  # each term of a running sum gets the total's gradient
+            if self.needs[k]:
+                self.terms.setdefault(k, []).append(Symbol(f"g{i}"))
+        return None
 
     def forward_group(self, group: Group) -> None:
         g = self.number[id(group)]

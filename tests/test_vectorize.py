@@ -103,6 +103,8 @@ def test_every_loss_is_held_to_eager(loss):
         ps = [p * (1 - 0.2 * k) for p in params]
         assert_close(compiled.value_and_grad(ps), value_and_grad(f)(ps))
     assert any(g.startswith("tanh 10×") for g in compiled.recordings[0].groups)
+    if loss in ("quadratic", "mse"):  # each sample's Σ over its outputs, then over the batch
+        assert "running sum of 10 terms" in compiled.recordings[0].groups
 
 
 def test_a_guard_that_flips_records_again_and_stays_vectorised():
