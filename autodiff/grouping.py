@@ -40,16 +40,25 @@ class Group:
         return f"{self.primitive.name} {shape}"
 
 
-def find_groups(graph: RecordedGraph) -> list[Group]:
+def readers_of(graph: RecordedGraph) -> dict[int, list[int]]:
+    """For each node `f` made, the nodes that read it (each once)."""
+    readers: dict[int, list[int]] = {}
+    at, captured = graph.at, graph.captured_set
+    for i, node in enumerate(graph.order):
+        if node.parents and node not in captured:
+            for p in node.parents:
+                if p.parents:  # (a leaf's readers are never asked for: skip the weights fast)
+                    listed = readers.setdefault(at[p], [])
+                    if not listed or listed[-1] != i:
+                        listed.append(i)
+    return readers
+
+
+def find_groups(graph: RecordedGraph, consumers: dict[int, list[int]]) -> list[Group]:
     """The blocks of `graph`, and the elementwise groups over them, in the order found."""
     computed = [bool(node.parents) and node not in graph.captured_set for node in graph.order]
     groups = _blocks(graph, computed)
     grouped = {int(i) for group in groups for i in group.nodes.flat}
-    consumers: dict[int, list[int]] = {}
-    for i, node in enumerate(graph.order):
-        if computed[i]:
-            for p in dict.fromkeys(node.parents):
-                consumers.setdefault(graph.at[p], []).append(i)
     k = 0
     while k < len(groups):
         for group in _elementwise(graph, groups[k], consumers, grouped):
@@ -95,8 +104,8 @@ def _elementwise(graph: RecordedGraph, group: Group, consumers: dict[int, list[i
         place = graph.order[c].parents.index(graph.order[first])
         grid = _consumers(graph, group.nodes, primitive, place, consumers, grouped)
         if grid is not None:
-            operands = [np.vectorize(lambda i, k=k: graph.at[graph.order[i].parents[k]],
-                                     otypes=[np.intp])(grid)
+            operands = [np.array([[graph.at[graph.order[i].parents[k]] for i in row]
+                                  for row in grid.tolist()], dtype=np.intp)
                         for k in range(len(graph.order[c].parents))]
             if np.isin(np.concatenate([o.ravel() for o in operands]), grid).any():
                 continue  # a running sum: each node reads the one before
@@ -109,17 +118,20 @@ def _consumers(graph: RecordedGraph, nodes: Grid, primitive: Primitive, place: i
                consumers: dict[int, list[int]], grouped: set[int]) -> Grid | None:
     """For each node of a group, the one node applying `primitive` to it at operand `place`;
     None unless every node of the group has exactly one."""
-    grid = np.empty_like(nodes)
-    for index, i in np.ndenumerate(nodes):
-        node = graph.order[i]
-        found = [c for c in consumers.get(int(i), ()) if c not in grouped
-                 and graph.order[c].primitive is primitive
-                 and len(graph.order[c].parents) > place
-                 and graph.order[c].parents[place] is node]
-        if len(found) != 1:
-            return None
-        grid[index] = found[0]
-    if len({int(i) for i in grid.flat}) != grid.size:
+    rows = []
+    for row in nodes.tolist():
+        rows.append([])
+        for i in row:
+            node = graph.order[i]
+            found = [c for c in consumers.get(i, ()) if c not in grouped
+                     and graph.order[c].primitive is primitive
+                     and len(graph.order[c].parents) > place
+                     and graph.order[c].parents[place] is node]
+            if len(found) != 1:
+                return None
+            rows[-1].append(found[0])
+    grid = np.array(rows, dtype=np.intp)
+    if len(np.unique(grid)) != grid.size:
         return None
     return grid
 
@@ -127,18 +139,13 @@ def _consumers(graph: RecordedGraph, nodes: Grid, primitive: Primitive, place: i
 Sums = dict[int, tuple[list[int], list[int]]]
 
 
-def running_sums(graph: RecordedGraph, grouped: set[int], read: set[int]) -> Sums:
+def running_sums(graph: RecordedGraph, readers: dict[int, list[int]], grouped: set[int],
+                 read: set[int]) -> Sums:
     """Chains of `+` that add terms to a running total, s_k = s_(k-1) + t_k (a loss summed over
     its outputs, a batch's costs), whose partial totals nothing else reads: the last node of
     each, with [s_0, t_1, …, t_m] and the partial totals in between. Added one after the other
     by `functools.reduce`, they give the same bits as the chain; each t_k gets the last node's
     gradient, as the chain's 1.0s pass it on."""
-    readers: dict[int, list[int]] = {}
-    for i, node in enumerate(graph.order):
-        if node not in graph.captured_set:
-            for p in dict.fromkeys(node.parents):
-                readers.setdefault(graph.at[p], []).append(i)
-
     def adds(i: int) -> bool:
         node = graph.order[i]
         return node.primitive is ADD and i not in grouped and node not in graph.captured_set \

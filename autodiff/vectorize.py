@@ -21,7 +21,7 @@ import numpy as np
 
 from .captures import Ways
 from .codegen import RecordedGraph, Replay, Writer
-from .grouping import Grid, Group, find_groups, running_sums, schedule
+from .grouping import Grid, Group, find_groups, readers_of, running_sums, schedule
 from .tracing import SUM, Symbol
 from .value import WEIGHTED_SUM, Value
 
@@ -39,14 +39,15 @@ def write_vectorized_replay(graph: RecordedGraph, ways: Ways, count: int | None
                             ) -> tuple[Replay, list[str]] | None:
     """The replay of `graph` with its layers as arrays, and what it grouped; None when nothing
     groups or the groups cannot be ordered."""
-    groups = find_groups(graph)
+    readers = readers_of(graph)
+    groups = find_groups(graph, readers)
     order = schedule(graph, groups)
     while order is None:  # the groups found last are the first to give up
         groups.pop()
         order = schedule(graph, groups)
     if not groups:
         return None
-    writer = VectorWriter(graph, ways, groups, order)
+    writer = VectorWriter(graph, ways, groups, order, readers)
     sums = [f"running sum of {len(places) - 1} terms" for places, _ in writer.sums.values()]
     return writer.replay(count), [g.describe() for g in groups] + sums
 
@@ -55,22 +56,23 @@ class VectorWriter(Writer):
     """A replay `core(P)` over the inputs as one array, and `replay(*inputs)` around it."""
 
     def __init__(self, graph: RecordedGraph, ways: Ways, groups: list[Group],
-                 order: list[int | Group]) -> None:
+                 order: list[int | Group], readers: dict[int, list[int]]) -> None:
         super().__init__(graph, ways)
         self.groups, self.order = groups, order
         self.number = {id(group): g for g, group in enumerate(groups)}
         self.group_of: dict[int, tuple[int, tuple]] = {}
         for g, group in enumerate(groups):
-            for index, i in np.ndenumerate(group.nodes):
-                self.group_of[int(i)] = (g, index)
-                self.name[i] = f"T{g}" + "".join(f"[{k}]" for k in index)
+            for s, row in enumerate(group.nodes.tolist()):
+                for j, i in enumerate(row):
+                    self.group_of[i] = (g, (s, j))
+                    self.name[i] = f"T{g}[{s}][{j}]"
         self.input_at = {graph.at[x]: k for k, x in enumerate(graph.inputs) if x in graph.at}
         self.sources = [[self.source(grid) for grid in group.operands] for group in groups]
         self.array_terms: dict[int, list[str]] = {g: [] for g in range(len(groups))}
         self.used = self._used()
         read = {graph.at[v] for guard in graph.guards for v in (guard.a, guard.b)}
         read.update(graph.at[o] for o in graph.outputs if isinstance(o, Value))
-        self.sums = running_sums(graph, set(self.group_of), read)
+        self.sums = running_sums(graph, readers, set(self.group_of), read)
         self.folded = {i for _, partial in self.sums.values() for i in partial}
         self.lines = ["def core(P):"]
         if any(i in self.used for i in self.input_at):
