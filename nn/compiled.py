@@ -145,6 +145,9 @@ class ArrayTraining:
     def step(self, X: Sequence, y: Sequence) -> tuple[list, float, str | None]:
         """One step on a batch: the outputs (numbers per sample), the loss, and what was not
         finite (then the step is not taken)."""
+        for k, x in enumerate(X):
+            if len(x) != len(X[0]):
+                raise ValueError(f"fit: sample {k} has {len(x)} inputs, sample 0 {len(X[0])}")
         targets = np.asarray(y, dtype=float).reshape(len(y), -1)
         shape = (len(X), len(X[0]), targets.shape[1])
         flat = np.concatenate([self.P, np.asarray(X, dtype=float).ravel(),

@@ -329,3 +329,10 @@ def test_an_interrupted_run_leaves_the_values_of_the_steps_taken(monkeypatch):
     fit_in_order(eager, eager_optimizer, X[:20], y[:20], False, losses.quadratic)  # two steps
     assert optimizer.t == 2
     assert model.state_dict() == pytest.approx(eager.state_dict(), rel=1e-12)
+
+
+def test_samples_of_different_lengths_are_refused_by_training_in_arrays():
+    model = nn.MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match="sample 1 has 3 inputs, sample 0 2"):
+        nn.fit(model, [[1.0, 2.0], [1.0, 2.0, 3.0]], [0.0, 1.0], losses.mse,
+               nn.SGD(model.parameters(), lr=0.1), 1, progress=False, compile=True)
