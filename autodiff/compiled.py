@@ -67,11 +67,12 @@ def compile(f: Callable[..., Any], argnums: ArgNums = 0) -> Compiled:
     `cf = compile(f)`; `cf(*args)` is f's value, `cf.value_and_grad(*args)` and
     `cf.grad(*args)` what `value_and_grad(f, argnums)` and `grad(f, argnums)` give, bit for
     bit (to rounding where layers run as arrays, `recording.groups`); `cf.vjp(*args)` gives
-    the outputs and a function from the outputs' gradient to the arguments'. The arguments named by `argnums` are numbers or flat lists (tuples) of numbers,
-    and their gradients have the same shape; the other arguments and the keyword arguments are
-    passed to `f` as they are and select the recording (numbers by their bits, other values
-    with `==`), so they must be hashable (lists and tuples of hashables are fine). `f` returns
-    a scalar (`Value` or number) or a flat list of them.
+    the outputs and a function from the outputs' gradient to the arguments'. The arguments
+    named by `argnums` are numbers or flat lists (tuples) of numbers, and their gradients
+    have the same shape; the other arguments and the keyword arguments are passed to `f` as
+    they are and select the recording (numbers by their bits, other values with `==`), so
+    they must be hashable (lists and tuples of hashables are fine). `f` returns a scalar
+    (`Value` or number) or a flat list of them.
 
     Every comparison of `Value`s made while recording is a guard: a call whose numbers make one
     come out otherwise records `f` again, keeping up to `MAX_RECORDINGS` recordings. Values `f`
