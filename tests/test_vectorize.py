@@ -224,3 +224,21 @@ def test_fit_compiled_equals_eager_for_every_activation(activation, batch_size):
     (eager, eager_weights), (compiled, weights) = results
     assert compiled["loss"] == pytest.approx(eager["loss"], rel=1e-9)
     assert weights == pytest.approx(eager_weights, rel=1e-9, abs=1e-12)
+
+
+def test_a_vectorised_function_that_never_replays_gives_up_and_stays_right():
+    """Comparisons on every sample's output (Python's max): new numbers take a new path
+    nearly every call, so compile gives up after its recordings, with a warning."""
+    rng = random.Random(9)
+    X = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(10)]
+
+    def f(ps):
+        W, b = [ps[3 * j:3 * j + 3] for j in range(4)], ps[12:16]
+        return sum(max(z, 0.0 * z) for x in X for z in weighted_sums(W, x, b))
+
+    compiled = autodiff.compile(f)
+    with pytest.warns(autodiff.CompileWarning, match="comparison"):
+        for _ in range(12):
+            ps = [rng.uniform(-1, 1) for _ in range(16)]
+            assert_close(compiled.value_and_grad(ps), value_and_grad(f)(ps))
+    assert compiled.eager and compiled.recordings == ()
