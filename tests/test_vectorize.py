@@ -6,6 +6,7 @@ import math
 import random
 from itertools import pairwise
 
+import numpy as np
 import pytest
 
 import autodiff
@@ -242,3 +243,52 @@ def test_a_vectorised_function_that_never_replays_gives_up_and_stays_right():
             ps = [rng.uniform(-1, 1) for _ in range(16)]
             assert_close(compiled.value_and_grad(ps), value_and_grad(f)(ps))
     assert compiled.eager and compiled.recordings == ()
+
+
+EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 709.0, 710.0, -710.0, 1e300, -1e-300,
+         math.inf, -math.inf, math.nan]
+ARRAY_PRIMITIVES = [
+    *sorted((p for p in autodiff.PRIMITIVES.values() if p.array is not None),
+            key=lambda p: p.name),
+    autodiff.value.power(2), autodiff.value.power(3),
+]
+
+
+def _scalar(f, *xs):
+    try:
+        return f(*xs)
+    except (ArithmeticError, ValueError) as error:
+        return type(error)
+
+
+def _same(a, b):
+    if isinstance(a, type) or isinstance(b, type):
+        return a is b
+    return a == pytest.approx(b, rel=4e-16, abs=0.0, nan_ok=True) or a == b
+
+
+@pytest.mark.parametrize("primitive", ARRAY_PRIMITIVES, ids=lambda p: p.name)
+def test_an_array_form_is_its_scalar_rule_elementwise(primitive):
+    """Each declared array form against the scalar rule beside it in the table: the same
+    numbers (to the last bit or one unit of it), and the same inputs refused with the same
+    error, so that a vectorised replay fails where f fails."""
+    arity = primitive.arity
+    cases = [(x,) for x in EDGES] if arity == 1 else [(a, b) for a in EDGES for b in EDGES]
+    with np.errstate(all="ignore"):  # as the replay calls them (NumPy warns, floats do not)
+        _compare_elementwise(primitive, cases)
+
+
+def _compare_elementwise(primitive, cases):
+    for xs in cases:
+        expected = _scalar(primitive.forward, *xs)
+        got = _scalar(lambda *a: primitive.array.forward(*map(np.array, a)).item(), *xs)
+        assert _same(got, expected), (primitive.name, xs, got, expected)
+        if isinstance(expected, type):
+            continue
+        scalar = _scalar(primitive.derivative, *xs, expected)
+        if isinstance(scalar, type):
+            continue
+        arrays = primitive.array.derivative(*map(np.array, xs), np.array(expected))
+        for s, a in zip(scalar, arrays):
+            s = s.data if isinstance(s, Value) else s
+            assert _same(float(np.asarray(a)), s), (primitive.name, xs, a, s)
