@@ -22,6 +22,7 @@ import numpy as np
 from .captures import Ways
 from .codegen import RecordedGraph, Replay, Writer
 from .grouping import Grid, Group, find_groups, readers_of, running_sums, schedule
+from .rolled import ROLL_ABOVE
 from .tracing import SUM, Symbol
 from .value import WEIGHTED_SUM, Value
 
@@ -38,7 +39,7 @@ class Source(NamedTuple):
 def write_vectorized_replay(graph: RecordedGraph, ways: Ways, count: int | None
                             ) -> tuple[Replay, list[str]] | None:
     """The replay of `graph` with its layers as arrays, and what it grouped; None when nothing
-    groups or the groups cannot be ordered."""
+    groups, or what stays scalar is so large that loops (`rolled.py`) serve it better."""
     readers = readers_of(graph)
     groups = find_groups(graph, readers)
     order = schedule(graph, groups)
@@ -48,6 +49,10 @@ def write_vectorized_replay(graph: RecordedGraph, ways: Ways, count: int | None
     if not groups:
         return None
     writer = VectorWriter(graph, ways, groups, order, readers)
+    scalar = [u for u in order if isinstance(u, int) and u not in writer.folded
+              and graph.order[u].parents and graph.order[u] not in graph.captured_set]
+    if len(scalar) > ROLL_ABOVE:
+        return None
     sums = [f"running sum of {len(places) - 1} terms" for places, _ in writer.sums.values()]
     return writer.replay(count), [g.describe() for g in groups] + sums
 

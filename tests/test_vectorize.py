@@ -292,3 +292,20 @@ def _compare_elementwise(primitive, cases):
         for s, a in zip(scalar, arrays):
             s = s.data if isinstance(s, Value) else s
             assert _same(float(np.asarray(a)), s), (primitive.name, xs, a, s)
+
+
+def test_a_layer_beside_a_long_scalar_chain_is_replayed_by_loops():
+    """What stays scalar is past what straight-line code compiles quickly: the rolled replay,
+    exact, instead of arrays beside 25,000 lines."""
+    X = [[0.1 * k, -0.2] for k in range(10)]
+
+    def f(ps):
+        total = sum(z for x in X for z in weighted_sums([ps[:2], ps[2:4]], x, ps[4:6]))
+        for _ in range(25_000):
+            total = total * 0.999 + 0.001
+        return total
+
+    params = [0.3, -0.2, 0.5, 0.1, 0.0, 0.2]
+    compiled = autodiff.compile(f)
+    assert compiled.value_and_grad(params) == value_and_grad(f)(params)  # to the bit
+    assert compiled.recordings[0].groups == () and "for " in compiled.recordings[0].source
