@@ -335,4 +335,5 @@ def test_samples_of_different_lengths_are_refused_by_training_in_arrays():
     model = nn.MLP(2, [3, 1], seed=0)
     with pytest.raises(ValueError, match="sample 1 has 3 inputs, sample 0 2"):
         nn.fit(model, [[1.0, 2.0], [1.0, 2.0, 3.0]], [0.0, 1.0], losses.mse,
-               nn.SGD(model.parameters(), lr=0.1), 1, progress=False, compile=True)
+               nn.SGD(model.parameters(), lr=0.1), 1, shuffle=False, progress=False,
+               compile=True)
