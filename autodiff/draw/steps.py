@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from . import graph
-from .graph import topological_order
+from .. import graph
+from ..graph import topological_order
 from .notation import factor, is_constant, local, node_names, number, operand
-from .value import Partial, Value
+from ..value import Partial, Value
 
 
 @dataclass(frozen=True, eq=False)

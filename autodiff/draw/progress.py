@@ -8,7 +8,7 @@ from functools import cached_property
 
 from .notation import number
 from .steps import Step, Trace
-from .value import Partial, Value
+from ..value import Partial, Value
 
 
 class Progress:

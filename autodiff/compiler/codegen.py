@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from .captures import Ways, step_code
 from .tracing import ATOM, MAX_TERMS, PRODUCT, SUM, UNARY, Symbol, trace, unit_product
-from .value import COMPARISONS, Primitive, Value
+from ..value import COMPARISONS, Primitive, Value
 
 
 class Guard(NamedTuple):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .value import Value, _data
+from ..value import Value, _data
 
 SHORT = 24  # the longest expression used as a name
 ELIDED = "…"  # an unnamed operand in a name that would be too long with it written out
