@@ -41,9 +41,8 @@ def test_import_nn_offers_its_names_as_attributes():
 
 
 def test_autodiff_testing_offers_the_pytest_helpers():
-    from autodiff.testing import Report, assert_gradcheck, assert_partials
-
     import autodiff
+    from autodiff.testing import Report, assert_gradcheck, assert_partials
 
     assert autodiff.testing.assert_gradcheck is assert_gradcheck
     assert callable(assert_partials) and Report is autodiff.Report

@@ -28,8 +28,8 @@ from numbers import Real
 from typing import Any
 
 from ..functional import grad, hessian, value_and_grad
-from .report import GradcheckError, Report, Row
 from ..value import Value
+from .report import GradcheckError, Report, Row
 
 Inputs = Real | Value | Sequence[Real | Value]
 

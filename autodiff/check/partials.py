@@ -11,6 +11,7 @@ from numbers import Real
 from typing import Any
 
 from ..functional import value_and_grad
+from ..value import Value
 from .gradcheck import (
     Inputs,
     agrees,
@@ -22,7 +23,6 @@ from .gradcheck import (
     title,
 )
 from .report import GradcheckError, Report, Row
-from ..value import Value
 
 Derivation = Callable[..., Any] | float
 

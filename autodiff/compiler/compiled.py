@@ -39,13 +39,13 @@ from numbers import Real
 from typing import Any
 
 from ..anomaly import _user_site
-from .captures import ways_to
-from .codegen import Guard, RecordedGraph, write_replay
 from ..functional import ArgNums, Gradient, _argnums, _evaluate, _flat, _shape, _shaped
 from ..graph import backpropagate, collector_paused
 from ..mode import Switch, enable_grad
-from .rolled import ROLL_ABOVE, write_rolled_replay
 from ..value import Value, weighted_sum
+from .captures import ways_to
+from .codegen import Guard, RecordedGraph, write_replay
+from .rolled import ROLL_ABOVE, write_rolled_replay
 
 MAX_RECORDINGS = 8  # recordings kept per compiled function, the most recently used first
 GIVE_UP_AFTER = MAX_RECORDINGS  # recordings made before compile may judge they do not pay

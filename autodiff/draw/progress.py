@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from functools import cached_property
 
+from ..value import Partial, Value
 from .notation import number
 from .steps import Step, Trace
-from ..value import Partial, Value
 
 
 class Progress:

@@ -19,14 +19,14 @@ from html import escape
 
 import graphviz
 
-from .dot import Drawing
 from ..graph import local_derivatives, topological_order
+from ..value import Value
+from .dot import Drawing
 from .notation import expression, is_constant, node_names, number
 from .progress import Progress
 from .steps import Step, Trace
 from .theme import Theme
 from .theme import theme as find_theme
-from ..value import Value
 
 # Arial, not Helvetica: Graphviz's `dot` maps "Helvetica" to a wider font (DejaVu Sans) than
 # the browser draws, while both find Arial (or its metric twin Liberation Sans) the same way.

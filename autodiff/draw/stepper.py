@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ..graph import topological_order
+from ..value import Value
 from .progress import Progress
 from .render import draw_graph
 from .steps import Step, Trace
 from .theme import theme as find_theme
-from ..value import Value
 
 STEP_FILE = re.compile(r"step_\d{3,}\.svg")  # what write_step_svgs writes, and only that
 

@@ -15,8 +15,8 @@ from functools import cached_property
 
 from .. import graph
 from ..graph import topological_order
-from .notation import factor, is_constant, local, node_names, number, operand
 from ..value import Partial, Value
+from .notation import factor, is_constant, local, node_names, number, operand
 
 
 @dataclass(frozen=True, eq=False)
