@@ -14,7 +14,8 @@ from functools import wraps
 from numbers import Real
 from typing import Any, TypeVar
 
-from .value import Partial, Primitive, Value, function
+from .rules import Primitive, function
+from .value import Partial, Value
 
 F = TypeVar("F", bound=Callable[..., Any])
 

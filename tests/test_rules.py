@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 from autodiff import PRIMITIVES, AnomalyError, Value, detect_anomaly, grad, hessian
-from autodiff.value import FUNCTIONS
+from autodiff.rules import FUNCTIONS
 
 x_, y_ = sp.symbols("x y", real=True)
 

@@ -18,7 +18,8 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from ..value import COMPARISONS, Primitive, Value
+from ..rules import Primitive
+from ..value import COMPARISONS, Value
 from .captures import Ways, step_code
 from .tracing import ATOM, MAX_TERMS, PRODUCT, SUM, UNARY, Symbol, trace, unit_product
 
