@@ -197,7 +197,8 @@ def _pass_in_grad(
             node.grad = start
     finished = False
     try:
-        yield from _chain_rule_pass(order, create_graph, observe, None, dict(zip(order, before)))
+        start = dict(zip(order, before)) if observe else {}
+        yield from _chain_rule_pass(order, create_graph, observe, None, start)
         finished = True
         if results is not None:
             results.update((node, node.grad) for node in order)
@@ -207,7 +208,8 @@ def _pass_in_grad(
                 node.grad = old
         elif not zeros:
             for node, old in zip(order, before):
-                node.grad = added(old, node.grad)
+                if old:  # a float 0 adds nothing, so most nodes are left alone
+                    node.grad = added(old, node.grad)
 
 
 def _chain_rule_pass(
@@ -227,7 +229,10 @@ def _chain_rule_pass(
             gradient = node.grad if sums is None else sums[node].grad
             if gradient is NOTHING:  # only constant zeros reached it
                 continue
-            parents, local_grads = _local_grads(node, create_graph, sums is not None)
+            if create_graph or sums is not None:
+                parents, local_grads = _local_grads(node, create_graph)
+            else:  # the usual pass: the derivatives as recorded
+                parents, local_grads = node.parents, node.local_grads
             if local_grads is None:  # a node made micrograd's way runs its own closure
                 yield from _run_closure(node, anomaly, observe, reached, start)
                 continue
@@ -257,21 +262,18 @@ def _observed(
         before = target.grad if parent in reached else None
         chain_rule((target,), (local,), gradient)
         total = target.grad
-        terms.append(Term(parent, local, local * gradient, before, total, added(start[parent], total)))
+        grad = added(start[parent], total)
+        terms.append(Term(parent, local, local * gradient, before, total, grad))
         reached.add(parent)
     return tuple(terms)
 
 
-def _local_grads(
-    node: Value, create_graph: bool, aside: bool
-) -> tuple[Sequence[Value], Sequence[Partial] | None]:
-    """A node's parents and local derivatives: as recorded, as a graph (create_graph), or for a
-    node made micrograd's way None (its closure runs), or read off it when sums are aside."""
+def _local_grads(node: Value, create_graph: bool) -> tuple[Sequence[Value], Sequence[Partial]]:
+    """A node's parents and local derivatives as a graph (create_graph), or, for a pass with
+    its sums aside, as numbers (read off the closure of a node made micrograd's way)."""
     if create_graph:
         return _derivatives_as_graph(node)
-    if node.local_grads is None and aside:
-        return node.parents, local_derivatives(node)
-    return node.parents, node.local_grads
+    return node.parents, local_derivatives(node)
 
 
 def _run_closure(

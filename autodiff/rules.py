@@ -151,13 +151,37 @@ def pow_(x: float, n: float) -> float:
         raise OverflowError(f"{x!r} ** {n!r} overflows a float") from None
 
 
-def _weighted_sum(*args: float) -> float:
-    """w_1, …, w_n, x_1, …, x_n, b ↦ b + w_1 x_1 + … + w_n x_n, summed in that order."""
+# --- a weighted sum z = b + w_1 x_1 + … + w_n x_n, its inputs laid out as w_1, …, w_n, x_1, …,
+# x_n, b. `weighted_sums` calls the two functions on lists, a layer at a time; the table's
+# entry calls them on its inputs.
+
+
+def weighted_sum_layout(args: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Any]:
+    """(w_1, …, w_n, x_1, …, x_n, b) as (w, x, b)."""
     n = len(args) // 2
-    z = args[-1]
-    for w, x in zip(args[:n], args[n:-1]):
-        z += w * x
+    return args[:n], args[n : 2 * n], args[-1]
+
+
+def weighted_total(w: Sequence[float], x: Sequence[float], b: float) -> float:
+    """b + w_1 x_1 + … + w_n x_n, summed in that order, as the binary operations would."""
+    z = b
+    for wk, xk in zip(w, x):
+        z += wk * xk
     return z
+
+
+def weighted_slopes(w: Sequence[Partial], x: Sequence[Partial]) -> tuple[Partial, ...]:
+    """∂z/∂w_k = x_k, ∂z/∂x_k = w_k, ∂z/∂b = 1."""
+    return (*x, *w, 1.0)
+
+
+def _weighted_sum(*args: float) -> float:
+    return weighted_total(*weighted_sum_layout(args))
+
+
+def _weighted_sum_derivative(*args: Partial) -> tuple[Partial, ...]:
+    w, x, _ = weighted_sum_layout(args[:-1])  # the last argument is z itself
+    return weighted_slopes(w, x)
 
 
 # --- the derivative rules: ∂out/∂input, on floats or on Values -----------------------------
@@ -165,16 +189,15 @@ def _weighted_sum(*args: float) -> float:
 ONES = (1.0, 1.0)  # ∂(a + b)/∂a, ∂(a + b)/∂b: one tuple for every sum
 
 
-def _step(x: Partial) -> float:
-    """relu's slope: 1 above 0, 0 at and below it (PyTorch's choice at the kink), NaN for NaN."""
-    x = data_of(x)
-    return 1.0 if x > 0.0 else 0.0 if x <= 0.0 else math.nan
+def _relu_derivative(x: Partial, out: Partial) -> tuple[float]:
+    """relu's slope: 1 above 0, 0 at and below it (PyTorch's choice at the kink), NaN for NaN.
+    (On a Value, the comparisons read its number.)"""
+    return (1.0,) if x > 0.0 else (0.0,) if x <= 0.0 else (math.nan,)
 
 
 def _sign(x: Partial) -> float:
     """abs's slope: ±1, 0 at the kink, NaN for NaN."""
-    x = data_of(x)
-    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x == 0.0 else math.nan
+    return 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0 if x <= 0.0 else math.nan
 
 
 def _sqrt_slope(out: Partial) -> Partial:
@@ -228,12 +251,6 @@ def _log_sum_exp_derivative(*args: Partial) -> tuple[Partial, ...]:
     return tuple(term / total for term in shifted)
 
 
-def _weighted_sum_derivative(*args: Partial) -> tuple[Partial, ...]:
-    """∂z/∂w_k = x_k, ∂z/∂x_k = w_k, ∂z/∂b = 1; `args` are w_1, …, w_n, x_1, …, x_n, b, out."""
-    n = len(args) // 2 - 1
-    return (*args[n : 2 * n], *args[:n], 1.0)
-
-
 # --- how a drawing writes each primitive -----------------------------------------------------
 
 
@@ -247,10 +264,10 @@ def function(symbol: str) -> Notation:
 
 def _weighted_sum_notation(args: Sequence[str]) -> str:
     """w₁·x1 + w₂·x2 + b, the middle elided past three terms."""
-    n = len(args) // 2
-    terms = [f"{w}·{x}" for w, x in zip(args[:n], args[n:-1])]
+    w, x, b = weighted_sum_layout(args)
+    terms = [f"{wk}·{xk}" for wk, xk in zip(w, x)]
     shown = terms if len(terms) <= 3 else [terms[0], "…", terms[-1]]
-    return " + ".join([*shown, args[-1]])
+    return " + ".join([*shown, b])
 
 
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -340,7 +357,7 @@ SIGMOID = builtin("sigmoid", 1, _sigmoid, lambda x, out: (out * (1.0 - out),), f
 SOFTPLUS = builtin("softplus", 1, _softplus, lambda x, out: (SIGMOID(x),), function("softplus"))
 LOG_SUM_EXP = builtin("logsumexp", None, _log_sum_exp, _log_sum_exp_derivative,
                       function("logsumexp"))
-RELU = builtin("relu", 1, _relu, lambda x, out: (_step(x),), function("ReLU"))
+RELU = builtin("relu", 1, _relu, _relu_derivative, function("ReLU"))
 SIN = builtin("sin", 1, _periodic("sin", math.sin), lambda x, out: (COS(x),), function("sin"))
 COS = builtin("cos", 1, _periodic("cos", math.cos), lambda x, out: (-SIN(x),), function("cos"))
 SQRT = builtin("sqrt", 1, _sqrt, lambda x, out: (_sqrt_slope(out),), lambda a: f"√{a[0]}",

@@ -184,28 +184,28 @@ class Value:
     # --- arithmetic: each operator names its primitive; `build` does the rest ---------------
 
     def __add__(self, other: Operand) -> Value:
-        return build(ADD, (self, operand(other, "+")))
+        return build(ADD, (self, other))
 
     def __radd__(self, other: Number) -> Value:  # sum() starts with 0 + the first Value
-        return build(ADD, (operand(other, "+"), self))
+        return build(ADD, (other, self))
 
     def __sub__(self, other: Operand) -> Value:
-        return build(SUB, (self, operand(other, "-")))
+        return build(SUB, (self, other))
 
     def __rsub__(self, other: Number) -> Value:
-        return build(SUB, (operand(other, "-"), self))
+        return build(SUB, (other, self))
 
     def __mul__(self, other: Operand) -> Value:
-        return build(MUL, (self, operand(other, "*")))
+        return build(MUL, (self, other))
 
     def __rmul__(self, other: Number) -> Value:
-        return build(MUL, (operand(other, "*"), self))
+        return build(MUL, (other, self))
 
     def __truediv__(self, other: Operand) -> Value:
-        return build(DIV, (self, operand(other, "/")))
+        return build(DIV, (self, other))
 
     def __rtruediv__(self, other: Number) -> Value:
-        return build(DIV, (operand(other, "/"), self))
+        return build(DIV, (other, self))
 
     def __neg__(self) -> Value:
         return build(NEG, (self,))
@@ -218,7 +218,7 @@ class Value:
         return build(power(exponent), (self,))
 
     def __rpow__(self, base: Number) -> Value:
-        return build(POW, (operand(base, "**"), self))
+        return build(POW, (base, self))
 
     def __abs__(self) -> Value:
         return build(ABS, (self,))
@@ -311,26 +311,46 @@ def data_of(x: Partial) -> float:
 _new = object.__new__  # a node filled in here skips __init__'s checks: its data is a float
 
 
-def build(primitive: Primitive, parents: tuple[Value, ...]) -> Value:
+def build(
+    primitive: Primitive, parents: tuple[Value, ...], known: tuple | None = None
+) -> Value:
     """The node `primitive(*parents)`: the forward pass on the parents' numbers and, while the
-    graph is recorded, the local derivatives from the primitive's rule on those numbers.
+    graph is recorded, the local derivatives from the primitive's rule on those numbers (or
+    `known`, the two computed already by the caller from the primitive's own functions).
 
-    Every operation makes its node here (a leaf under no_grad).
+    Every operation makes its node here (a leaf under no_grad). It runs once per operation, so
+    it spells out one and two parents rather than build a list for a star call.
     """
-    inputs = [p.data for p in parents]
-    data = primitive.forward(*inputs)
+    forward, rule, mode = primitive.forward, primitive.derivative, current()
+    if known is not None:
+        data, local_grads = known
+        local_grads = local_grads if mode.grad_enabled else None
+    elif len(parents) == 2:
+        a, b = parents
+        if type(a) is not Value or type(b) is not Value:  # a number beside a Value
+            parents = a, b = operand(a, primitive.name), operand(b, primitive.name)
+        x, y = a.data, b.data
+        data = forward(x, y)
+        local_grads = rule(x, y, data) if mode.grad_enabled else None
+    elif len(parents) == 1:
+        x = parents[0].data
+        data = forward(x)
+        local_grads = rule(x, data) if mode.grad_enabled else None
+    else:
+        inputs = [p.data for p in parents]
+        data = forward(*inputs)
+        local_grads = rule(*inputs, data) if mode.grad_enabled else None
     node = _new(Value)
     node.data = data
     node.grad = 0.0
     node.name = node._walk = None  # _walk: the last walk of the graph that reached the node
-    mode = current()
-    if mode.grad_enabled:
-        node.parents = parents
-        node.local_grads = primitive.derivative(*inputs, data)
-        node.primitive = primitive
-    else:
+    if local_grads is None:
         node.parents = node.local_grads = ()
         node.primitive = None
+    else:
+        node.parents = parents
+        node.local_grads = local_grads
+        node.primitive = primitive
     if mode is not PLAIN:
         _report(mode, primitive, node, parents)
     return node
@@ -377,12 +397,22 @@ def weighted_sums(
     if lengths.count(n) != rows:
         bad = next(k for k in lengths if k != n)
         raise ValueError(f"weighted_sum: {bad} weights but {n} inputs; they must pair up")
-    inputs = tuple(operand(x, "weighted_sum") for x in inputs)
-    return [
-        build(WEIGHTED_SUM, (*(operand(w, "weighted_sum") for w in row), *inputs,
-                             operand(bias, "weighted_sum")))
-        for row, bias in zip(weights, biases)
-    ]
+    x = [p.data for p in inputs if type(p) is Value]  # checked and read in one pass
+    if len(x) != n:  # numbers to make constants of, or something to refuse
+        inputs = [operand(p, "weighted_sum") for p in inputs]
+        x = [p.data for p in inputs]
+    sums, grad_enabled = [], current().grad_enabled
+    for row, bias in zip(weights, biases):
+        w = [p.data for p in row if type(p) is Value]
+        if len(w) != n:
+            row = [operand(p, "weighted_sum") for p in row]
+            w = [p.data for p in row]
+        if type(bias) is not Value:
+            bias = operand(bias, "weighted_sum")
+        # WEIGHTED_SUM's own functions on lists: x read once for the layer, no star calls
+        known = weighted_total(w, x, bias.data), weighted_slopes(w, x) if grad_enabled else None
+        sums.append(build(WEIGHTED_SUM, (*row, *inputs, bias), known))
+    return sums
 
 
 # The operators above name the table's entries, and the table's rules make nodes with `build`:
@@ -406,4 +436,6 @@ from .rules import (  # noqa: E402
     WEIGHTED_SUM,
     custom,
     power,
+    weighted_slopes,
+    weighted_total,
 )
