@@ -25,9 +25,14 @@ class Optimizer:
     """Holds the parameter groups to update (`param_groups`, each a dict of `"params"` and the
     group's options); `zero_grad` clears the gradients before a backward."""
 
-    def __init__(self, params: Params, defaults: Mapping[str, Any] | float) -> None:
+    def __init__(
+        self, params: Params, defaults: Mapping[str, Any] | float | None = None, *,
+        lr: float | None = None,
+    ) -> None:
         name = type(self).__name__
-        if not isinstance(defaults, Mapping):  # the earlier signature, Optimizer(params, lr)
+        if defaults is None:  # the earlier signature, Optimizer(params, lr=...)
+            defaults = {"lr": lr}
+        elif not isinstance(defaults, Mapping):  # and Optimizer(params, lr)
             defaults = {"lr": defaults}
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []

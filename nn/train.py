@@ -141,15 +141,19 @@ def _finite_step(
 
 def _made_non_finite(optimizer: Optimizer, named: list[tuple[str, Value]],
                      before: list[float], numbers: list[str]) -> str | None:
-    """What the step made NaN or infinite: a parameter, or a list of numbers the optimizer
-    keeps (Adam's g² overflows for |g| > 1e154, and then it stops moving that parameter)."""
+    """What the step made NaN or infinite: a parameter, or a number the optimizer keeps (Adam's
+    g² overflows for |g| > 1e154, and then it stops moving that parameter)."""
     after = [p.data for _, p in named]
     if (i := _first_not_finite(after)) is not None:
         return f"the step would make {named[i][0]} {after[i]!r} (from {before[i]!r})"
+    names = {p: name for name, p in named}
     for key in numbers:
-        if (i := _first_not_finite(getattr(optimizer, key))) is not None:
-            value = getattr(optimizer, key)[i]
-            return f"the step would make {type(optimizer).__name__}.{key}[{i}] {value!r}"
+        table = getattr(optimizer, key)
+        places = list(table) if type(table) is dict else range(len(table))
+        values = list(table.values()) if type(table) is dict else table
+        if (i := _first_not_finite(values)) is not None:
+            place = names.get(places[i], places[i])
+            return f"the step would make {type(optimizer).__name__}.{key}[{place}] {values[i]!r}"
     return None
 
 
@@ -179,20 +183,29 @@ def _snapshot(
     optimizer: Optimizer, named: list[tuple[str, Value]]
 ) -> tuple[dict[str, object], list[str]]:
     """The optimizer's attributes, copied so that a step cannot change the copy, and the names
-    of those that are lists of numbers (a momentum, the moments). A list of numbers or
-    parameters is copied as a list and a number kept, which is quick; anything else (parameter
-    groups, a dict of states) deep, keeping the parameters and those lists themselves."""
+    of its tables of numbers (a momentum, the moments: lists, or dicts keyed by parameter).
+    Such a table is copied flat and a number kept, which is quick; anything else (parameter
+    groups, a dict of states) deep, keeping the parameters and those tables themselves."""
     attributes = vars(optimizer)
-    kinds = {key: set(map(type, value)) for key, value in attributes.items()
-             if type(value) is list}
-    flat = [key for key, types in kinds.items() if types <= {float, int, Value}]
-    state = {key: value[:] if key in flat else value for key, value in attributes.items()}
+    numbers = [key for key, value in attributes.items() if _is_table(value, (float, int))]
+    flat = [key for key, value in attributes.items()
+            if _is_table(value, (float, int, Value))]
+    state = {key: value.copy() if key in flat else value for key, value in attributes.items()}
     deep = [key for key, value in state.items() if key not in flat and type(value) not in ATOMS]
     if deep:
         memo: dict[int, object] = {id(p): p for _, p in named}
         memo.update((id(attributes[key]), attributes[key]) for key in flat)
         state.update((key, copy.deepcopy(state[key], memo)) for key in deep)
-    return state, [key for key in flat if kinds[key] <= {float, int}]
+    return state, numbers
+
+
+def _is_table(value: object, kinds: tuple[type, ...]) -> bool:
+    """A list of `kinds`, or a dict from parameters to `kinds`."""
+    if type(value) is list:
+        return all(type(x) in kinds for x in value)
+    return type(value) is dict and all(
+        type(k) is Value and type(x) in kinds for k, x in value.items()
+    )
 
 
 def _restore(optimizer: Optimizer, state: dict[str, object]) -> None:
@@ -201,7 +214,10 @@ def _restore(optimizer: Optimizer, state: dict[str, object]) -> None:
     for key, value in state.items():
         current = getattr(optimizer, key, None)
         if type(value) is list and type(current) is list:
-            current[:] = value  # in place, as other attributes may hold the same list
+            current[:] = value  # in place, as other attributes may hold the same table
+        elif type(value) is dict and type(current) is dict:
+            current.clear()
+            current.update(value)
         else:
             setattr(optimizer, key, value)
 

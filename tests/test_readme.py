@@ -40,7 +40,8 @@ def test_ci_draws_with_graphviz_and_again_without_it():
     root = Path(__file__).parent.parent
     ci = (root / ".ci" / "run").read_text()
     assert "chromium-driver graphviz" in ci and "set -euo pipefail" in ci and "|| true" not in ci
-    second = ci[ci.index("AUTODIFF_RENDERER=graphviz-pure"):]
+    second = ci[ci.index("run_tests no_dot"):]
+    assert "! -name dot" in ci and 'PATH="$PWD/.venv/bin:$without_dot"' in ci
     drawing = ["test_render.py", "test_render_dot.py", "test_steps_stepper.py",
                "test_stepper_browser.py", "test_cli.py"]
     assert all(f"tests/{name}" in second and (root / "tests" / name).exists() for name in drawing)
