@@ -19,8 +19,8 @@ from .functional import grad, hessian, value_and_grad
 from .graph import backpropagate, local_derivatives, topological_order
 from .mode import enable_grad, is_grad_enabled, no_grad
 from .primitive import primitive
-from .rules import PRIMITIVES, Primitive
-from .value import Value, weighted_sum, weighted_sums
+from .rules import PRIMITIVES, Primitive, weighted_sum, weighted_sums
+from .value import Value
 
 __version__ = _installed_version("autodiff-scalar")  # pyproject.toml's, as pip installed it
 

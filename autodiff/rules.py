@@ -21,10 +21,10 @@ import math
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from numbers import Integral
 from typing import Any, NamedTuple
 
-from .value import Number, Operand, Partial, Value, build, data_of, number, operand
+from .mode import current
+from .value import Operand, Partial, Value, build, data_of, number, operand
 
 Notation = Callable[[Sequence[str]], str]
 
@@ -184,6 +184,54 @@ def _weighted_sum_derivative(*args: Partial) -> tuple[Partial, ...]:
     return weighted_slopes(w, x)
 
 
+def weighted_sum(
+    weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0
+) -> Value:
+    """z = Σ_k w_k·x_k + b as one node: a neuron's weighted input z_j^(l).
+
+    Its parents are w_1, …, w_n, x_1, …, x_n, b and its local derivatives x_1, …, x_n,
+    w_1, …, w_n, 1: exactly the ∂z/∂w_jk = a_k and ∂z/∂a_k = w_jk that the backpropagation
+    equations multiply by. One node instead of 2n binary ones, so a network's graph is smaller
+    to draw and to run.
+    """
+    return weighted_sums([weights], inputs, [bias])[0]
+
+
+def weighted_sums(
+    weights: Sequence[Sequence[Operand]], inputs: Sequence[Operand], biases: Sequence[Operand]
+) -> list[Value]:
+    """`[weighted_sum(w, inputs, b) for w, b in zip(weights, biases)]`, the sizes checked once:
+    a layer's weighted inputs z^(l), whose neurons share the activations a^(l-1)."""
+    try:  # sizes first: a generator would be read once, and a row of it half-used
+        n, rows, lengths = len(inputs), len(weights), [*map(len, weights)]
+        if len(biases) != rows:
+            raise ValueError(f"weighted_sums: {rows} rows of weights but {len(biases)} biases")
+    except TypeError:
+        raise TypeError(
+            f"weighted_sum: weights, inputs and biases must be lists, got {weights!r}, "
+            f"{inputs!r} and {biases!r}"
+        ) from None
+    if lengths.count(n) != rows:
+        bad = next(k for k in lengths if k != n)
+        raise ValueError(f"weighted_sum: {bad} weights but {n} inputs; they must pair up")
+    x = [p.data for p in inputs if type(p) is Value]  # checked and read in one pass
+    if len(x) != n:  # numbers to make constants of, or something to refuse
+        inputs = [operand(p, "weighted_sum") for p in inputs]
+        x = [p.data for p in inputs]
+    sums, grad_enabled = [], current().grad_enabled
+    for row, bias in zip(weights, biases):
+        w = [p.data for p in row if type(p) is Value]
+        if len(w) != n:
+            row = [operand(p, "weighted_sum") for p in row]
+            w = [p.data for p in row]
+        if type(bias) is not Value:
+            bias = operand(bias, "weighted_sum")
+        # WEIGHTED_SUM's own functions on lists: x read once for the layer, no star calls
+        known = weighted_total(w, x, bias.data), weighted_slopes(w, x) if grad_enabled else None
+        sums.append(build(WEIGHTED_SUM, (*row, *inputs, bias), known))
+    return sums
+
+
 # --- the derivative rules: ∂out/∂input, on floats or on Values -----------------------------
 
 ONES = (1.0, 1.0)  # ∂(a + b)/∂a, ∂(a + b)/∂b: one tuple for every sum
@@ -204,7 +252,7 @@ def _sqrt_slope(out: Partial) -> Partial:
     return 0.5 / out if data_of(out) != 0.0 else math.inf
 
 
-def _power_slope(x: Partial, n: Partial) -> Partial:
+def power_slope(x: Partial, n: Partial) -> Partial:
     """∂(x**n)/∂x = n·x**(n-1), as a graph in x and n when they are `Value`s.
 
     0 for a constant n = 0; infinite at x = 0 when 0 < n < 1 (like sqrt); ±inf (as float
@@ -232,8 +280,8 @@ def _pow_derivative(x: Partial, y: Partial, out: Partial) -> tuple[Partial, Part
             "for a negative base; use a plain number as the exponent"
         )
     if data_of(x) == 0.0:
-        return _power_slope(x, data_of(y)), 0.0
-    return _power_slope(x, y), out * LOG(x)
+        return power_slope(x, data_of(y)), 0.0
+    return power_slope(x, y), out * LOG(x)
 
 
 def _log_sum_exp_derivative(*args: Partial) -> tuple[Partial, ...]:
@@ -270,62 +318,13 @@ def _weighted_sum_notation(args: Sequence[str]) -> str:
     return " + ".join([*shown, b])
 
 
-SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-
-
-def _power_notation(n: Number) -> Notation:
-    text = f"{n:g}"
-    if float(n).is_integer() and "e" not in text:
-        return lambda args: args[0] + text.translate(SUPERSCRIPT)
-    return lambda args: f"{args[0]}^{text}"
-
-
-# --- the primitives made on the fly: x ** n for each constant n, micrograd's named nodes -----
-
-_POWERS: dict[str, Primitive] = {}
-_CUSTOM: dict[str, Primitive] = {}
-_MADE_ON_THE_FLY = 256  # entries per table: exponents and op names are usually a handful
-
-
-def _kept(table: dict[str, Primitive], primitive: Primitive) -> Primitive:
-    """`primitive`, kept in `table` under its name; a full table is emptied first, so that a
-    program making endless names (micrograd's f"**{e}" for every exponent e) keeps at most
-    `_MADE_ON_THE_FLY` primitives alive beyond the nodes that use them."""
-    if len(table) >= _MADE_ON_THE_FLY:
-        table.clear()
-    table[primitive.name] = primitive
-    return primitive
-
-
-def power(n: Number) -> Primitive:
-    """x ** n for a constant n: the exponent is part of the primitive, not a parent.
-
-    Named as micrograd names it ("**2", "**0.5"), so the name alone finds it again.
-    """
-    n = int(n) if isinstance(n, Integral) else float(n)
-    name = f"**{n}"
-    found = _POWERS.get(name)
-    if found is not None:
-        return found
-    return _kept(_POWERS, builtin(
-        name, 1, lambda x: pow_(x, n), lambda x, out: (_power_slope(x, n),),
-        _power_notation(n), Binding(4, 5, 5),
-    ))
-
-
-def custom(op: str) -> Primitive:
-    """The primitive of nodes a program made micrograd's way: a name, and no rule of its own."""
-    found = _CUSTOM.get(op)
-    if found is not None:
-        return found
-    return _kept(_CUSTOM, Primitive(op, None, None, None, function(op or "op"), (custom, (op,))))
-
-
 def primitive_named(name: str) -> Primitive:
     """The built-in primitive called `name` (also "**n"), as pickle rebuilds it."""
     if name in PRIMITIVES:
         return PRIMITIVES[name]
     if name.startswith("**"):
+        from .primitive import power  # made on the fly, beside @primitive
+
         text = name[2:]
         return power(int(text) if text.lstrip("-").isdigit() else float(text))
     raise ValueError(f"no built-in primitive is called {name!r}")

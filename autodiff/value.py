@@ -9,7 +9,7 @@ compute the number and the local derivatives, and `build` makes the node from it
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from numbers import Real
 from typing import TYPE_CHECKING, SupportsIndex, Union
 
@@ -367,75 +367,7 @@ def _report(mode: Mode, primitive: Primitive, node: Value, parents: tuple[Value,
         check_forward(primitive, node, parents)
 
 
-def weighted_sum(
-    weights: Sequence[Operand], inputs: Sequence[Operand], bias: Operand = 0.0
-) -> Value:
-    """z = Σ_k w_k·x_k + b as one node: a neuron's weighted input z_j^(l).
-
-    Its parents are w_1, …, w_n, x_1, …, x_n, b and its local derivatives x_1, …, x_n,
-    w_1, …, w_n, 1: exactly the ∂z/∂w_jk = a_k and ∂z/∂a_k = w_jk that the backpropagation
-    equations multiply by. One node instead of 2n binary ones, so a network's graph is smaller
-    to draw and to run.
-    """
-    return weighted_sums([weights], inputs, [bias])[0]
-
-
-def weighted_sums(
-    weights: Sequence[Sequence[Operand]], inputs: Sequence[Operand], biases: Sequence[Operand]
-) -> list[Value]:
-    """`[weighted_sum(w, inputs, b) for w, b in zip(weights, biases)]`, the sizes checked once:
-    a layer's weighted inputs z^(l), whose neurons share the activations a^(l-1)."""
-    try:  # sizes first: a generator would be read once, and a row of it half-used
-        n, rows, lengths = len(inputs), len(weights), [*map(len, weights)]
-        if len(biases) != rows:
-            raise ValueError(f"weighted_sums: {rows} rows of weights but {len(biases)} biases")
-    except TypeError:
-        raise TypeError(
-            f"weighted_sum: weights, inputs and biases must be lists, got {weights!r}, "
-            f"{inputs!r} and {biases!r}"
-        ) from None
-    if lengths.count(n) != rows:
-        bad = next(k for k in lengths if k != n)
-        raise ValueError(f"weighted_sum: {bad} weights but {n} inputs; they must pair up")
-    x = [p.data for p in inputs if type(p) is Value]  # checked and read in one pass
-    if len(x) != n:  # numbers to make constants of, or something to refuse
-        inputs = [operand(p, "weighted_sum") for p in inputs]
-        x = [p.data for p in inputs]
-    sums, grad_enabled = [], current().grad_enabled
-    for row, bias in zip(weights, biases):
-        w = [p.data for p in row if type(p) is Value]
-        if len(w) != n:
-            row = [operand(p, "weighted_sum") for p in row]
-            w = [p.data for p in row]
-        if type(bias) is not Value:
-            bias = operand(bias, "weighted_sum")
-        # WEIGHTED_SUM's own functions on lists: x read once for the layer, no star calls
-        known = weighted_total(w, x, bias.data), weighted_slopes(w, x) if grad_enabled else None
-        sums.append(build(WEIGHTED_SUM, (*row, *inputs, bias), known))
-    return sums
-
-
 # The operators above name the table's entries, and the table's rules make nodes with `build`:
 # the table is read last, once everything it uses from here is defined.
-from .rules import (  # noqa: E402
-    ABS,
-    ADD,
-    COS,
-    DIV,
-    EXP,
-    LOG,
-    MUL,
-    NEG,
-    POW,
-    RELU,
-    SIGMOID,
-    SIN,
-    SQRT,
-    SUB,
-    TANH,
-    WEIGHTED_SUM,
-    custom,
-    power,
-    weighted_slopes,
-    weighted_total,
-)
+from .primitive import custom, power  # noqa: E402
+from .rules import ABS, ADD, COS, DIV, EXP, LOG, MUL, NEG, POW, RELU, SIGMOID, SIN, SQRT, SUB, TANH  # noqa: E402

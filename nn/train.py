@@ -42,17 +42,9 @@ def batch_loss(outputs: Sequence, targets: Sequence, loss: Loss) -> Value:
 
 
 def fit(
-    model: Module,
-    X: Sequence[Sequence[float]],
-    y: Sequence,
-    loss: Loss,
-    optimizer: Optimizer,
-    epochs: int,
-    batch_size: int | None = None,
-    progress: bool = True,
-    shuffle: bool = True,
-    seed: int | None = None,
-    compile: bool = False,
+    model: Module, X: Sequence[Sequence[float]], y: Sequence, loss: Loss,
+    optimizer: Optimizer, epochs: int, batch_size: int | None = None, progress: bool = True,
+    shuffle: bool = True, seed: int | None = None, compile: bool = False,
 ) -> dict[str, list]:
     """Train `model` on samples `X` with targets `y`; return the history per epoch.
 
@@ -80,8 +72,7 @@ def fit(
     batch's gradients.
     """
     X, y = _checked(X, y, "fit")
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
-        raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+    _validate.count(epochs, "fit: epochs")
     correct = classifier(loss, y)
     rng = random.Random(_validate.seed(seed, "fit"))
     history: dict[str, list] = {"loss": [], "accuracy": []}
@@ -91,25 +82,38 @@ def fit(
     for epoch in bar:
         total_loss, hits = 0.0, 0
         for batch, (Xb, yb) in enumerate(batches(X, y, batch_size, shuffle, rng.getrandbits(64))):
-            if compiled is None:
-                outputs = [model(x) for x in Xb]
-                mean = batch_loss(outputs, yb, loss)
-                optimizer.zero_grad()
-                mean.backward()
-            else:
-                optimizer.zero_grad()
-                outputs, mean = compiled(Xb, yb)
+            outputs, mean = _forward_and_backward(model, Xb, yb, loss, optimizer, compiled)
             _finite_step(optimizer, named, mean.data, f"fit: epoch {epoch + 1}, batch {batch + 1}")
             total_loss += mean.data * len(Xb)
             if correct is not None:
                 hits += sum(correct(_data_of(out), t) for out, t in zip(outputs, yb))
         history["loss"].append(total_loss / len(X))
         history["accuracy"].append(None if correct is None else hits / len(X))
-        postfix = {"loss": f"{history['loss'][-1]:.4g}"}
-        if correct is not None:
-            postfix["acc"] = f"{history['accuracy'][-1]:.3f}"
-        bar.set_postfix(postfix)
+        _show(bar, history, correct is not None)
     return history
+
+
+def _forward_and_backward(
+    model: Module, Xb: list, yb: list, loss: Loss, optimizer: Optimizer,
+    compiled: CompiledBatch | None,
+) -> tuple[list, Value]:
+    """One batch's outputs and mean loss, with its gradients in `.grad`: eagerly, or through
+    the compiled step."""
+    optimizer.zero_grad()
+    if compiled is not None:
+        return compiled(Xb, yb)
+    outputs = [model(x) for x in Xb]
+    mean = batch_loss(outputs, yb, loss)
+    mean.backward()
+    return outputs, mean
+
+
+def _show(bar: tqdm, history: dict[str, list], classifies: bool) -> None:
+    """The epoch's loss (and accuracy) beside the progress bar."""
+    postfix = {"loss": f"{history['loss'][-1]:.4g}"}
+    if classifies:
+        postfix["acc"] = f"{history['accuracy'][-1]:.3f}"
+    bar.set_postfix(postfix)
 
 
 def _finite_step(

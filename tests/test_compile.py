@@ -14,7 +14,7 @@ import autodiff.compiler.compiled
 import autodiff.compiler.rolled
 from autodiff import PRIMITIVES, Value, grad, hessian, no_grad, primitive, value_and_grad
 from autodiff.compiler.compiled import GIVE_UP_AFTER, MAX_RECORDINGS, REPLAYS_PER_RECORDING
-from autodiff.rules import power
+from autodiff.primitive import power
 
 
 @pytest.fixture(autouse=True, params=["straight", "rolled"])

@@ -42,7 +42,8 @@ from ..anomaly import _user_site
 from ..functional import ArgNums, Gradient, _argnums, _evaluate, _flat, _shape, _shaped
 from ..graph import backpropagate, collector_paused
 from ..mode import Switch, enable_grad
-from ..value import Value, weighted_sum
+from ..rules import weighted_sum
+from ..value import Value
 from .captures import ways_to
 from .codegen import Guard, RecordedGraph, write_replay
 from .rolled import ROLL_ABOVE, write_rolled_replay

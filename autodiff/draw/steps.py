@@ -20,7 +20,7 @@ from .notation import factor, is_constant, local, node_names, number, operand
 
 
 @dataclass(frozen=True, eq=False)
-class Trace:
+class BackwardPass:
     """What all the steps of one backward pass share: the graph and how `.grad` started.
 
     Drawn (`draw_graph(root, step=trace)`), it is the pass before its first step: the forward
@@ -32,7 +32,7 @@ class Trace:
     start: dict[Value, Partial]  # each node's .grad before the pass
 
     @classmethod
-    def fresh(cls, root: Value) -> Trace:
+    def fresh(cls, root: Value) -> BackwardPass:
         """A pass of its own from `root`, every gradient from 0, as drawings and pages show
         backward: it reads the graph and never writes a `.grad`."""
         order = topological_order(root)
@@ -63,7 +63,7 @@ class Step:
     grad: Partial  # this pass's ∂L/∂node
     terms: tuple[Term, ...]
     previous: Step | None
-    trace: Trace
+    trace: BackwardPass
 
     def totals(self) -> dict[Value, Partial]:
         """This pass's ∂L/∂node, so far, for every node reached by this step."""
@@ -122,11 +122,11 @@ def backward_steps(root: Value) -> Iterator[Step]:
     closed before its end), the pass leaves every `.grad` as it was, as `backward()` does.
     """
     order = topological_order(root)
-    trace = Trace(root, node_names(order), {n: n.grad for n in order})
+    trace = BackwardPass(root, node_names(order), {n: n.grad for n in order})
     yield from _steps(trace, graph.backward_pass(root, observe=True))
 
 
-def _steps(trace: Trace, visits: Iterator[graph.Visit]) -> Iterator[Step]:
+def _steps(trace: BackwardPass, visits: Iterator[graph.Visit]) -> Iterator[Step]:
     """The steps of `trace`'s pass, one per visit of its chain-rule loop."""
     previous = None
     for node, gradient, terms in visits:
