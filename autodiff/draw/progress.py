@@ -8,7 +8,7 @@ from functools import cached_property
 
 from ..value import Partial, Value
 from .notation import number
-from .steps import Step, BackwardPass
+from .steps import BackwardPass, Step
 
 
 class Progress:

@@ -24,7 +24,7 @@ from ..value import Value
 from .dot import Drawing
 from .notation import expression, is_constant, node_names, number
 from .progress import Progress
-from .steps import Step, BackwardPass
+from .steps import BackwardPass, Step
 from .theme import Theme
 from .theme import theme as find_theme
 

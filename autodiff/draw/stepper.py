@@ -21,7 +21,7 @@ from ..graph import topological_order
 from ..value import Value
 from .progress import Progress
 from .render import draw_graph
-from .steps import Step, BackwardPass
+from .steps import BackwardPass, Step
 from .theme import theme as find_theme
 
 STEP_FILE = re.compile(r"step_\d{3,}\.svg")  # what write_step_svgs writes, and only that
