@@ -45,8 +45,8 @@ def draw_graph(
     """The graph `root` depends on, as a `graphviz.Digraph` (shown inline by Jupyter).
 
     `step` draws the graph as it stands after that step of `backward_steps(root)`, or, given
-    the pass's `BackwardPass` (`step.trace`), before its first step: the forward pass alone, with the
-    step's chain rule written under the picture unless `caption` is false. `theme`
+    the pass's `BackwardPass` (`step.trace`), before its first step: the forward pass alone,
+    with the step's chain rule written under the picture unless `caption` is false. `theme`
     is "light" or "dark", `fontsize` in points (6 to 72); for a sharper PNG,
     `.pipe(format="png", dpi=200)` (10 to 2400). Graphs with more than `max_nodes` nodes are
     refused: `dot` would take minutes to lay them out. Names and groups are drawn as text,
@@ -90,7 +90,9 @@ def draw_graph(
 draw_dot = draw_graph  # micrograd's name for it, which its notebooks call
 
 
-def _names(root: Value, order: list[Value], step: Step | BackwardPass | None, max_nodes: int) -> dict:
+def _names(
+    root: Value, order: list[Value], step: Step | BackwardPass | None, max_nodes: int
+) -> dict:
     """What the drawing calls each node (the step's pass's names), once the graph is known
     to be small enough to lay out and the step to come from it."""
     if len(order) > max_nodes:
