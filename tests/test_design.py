@@ -34,7 +34,8 @@ OPERATORS = [
 
 
 def _value_methods() -> dict[str, ast.FunctionDef]:
-    (cls,) = [n for n in _tree("value.py").body if isinstance(n, ast.ClassDef) and n.name == "Value"]
+    (cls,) = [n for n in _tree("value.py").body
+              if isinstance(n, ast.ClassDef) and n.name == "Value"]
     return {f.name: f for f in cls.body if isinstance(f, ast.FunctionDef)}
 
 
