@@ -8,18 +8,19 @@ from importlib.metadata import version as _installed_version
 
 from . import testing
 from .anomaly import AnomalyError, detect_anomaly
-from .compiled import Compiled, CompileWarning, compile
+from .check.gradcheck import gradcheck
+from .check.partials import check_partials
+from .check.report import GradcheckError, Report
+from .compiler.compiled import Compiled, CompileWarning, compile
+from .draw.render import draw_dot, draw_graph
+from .draw.stepper import step_through, stepper_html, write_step_svgs, write_stepper_html
+from .draw.steps import Step, backward_steps
 from .functional import grad, hessian, value_and_grad
-from .gradcheck import gradcheck
 from .graph import backpropagate, local_derivatives, topological_order
 from .mode import enable_grad, is_grad_enabled, no_grad
-from .partials import check_partials
 from .primitive import primitive
-from .render import draw_dot, draw_graph
-from .report import GradcheckError, Report
-from .stepper import step_through, stepper_html, write_step_svgs, write_stepper_html
-from .steps import Step, backward_steps
-from .value import PRIMITIVES, Primitive, Value, weighted_sum, weighted_sums
+from .rules import PRIMITIVES, Primitive, weighted_sum, weighted_sums
+from .value import Value
 
 __version__ = _installed_version("autodiff-scalar")  # pyproject.toml's, as pip installed it
 

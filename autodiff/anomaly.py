@@ -16,9 +16,13 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from .mode import Switch
-from .value import Partial, Primitive, Value, _data
+from .value import Partial, Value, data_of
+
+if TYPE_CHECKING:
+    from .rules import Primitive
 
 Site = tuple[str, int, str]  # file, line, function
 
@@ -58,9 +62,9 @@ def check_forward(primitive: Primitive, node: Value, parents: Sequence[Value]) -
 
 def check_backward(node: Value, local_grads: Sequence[Partial], gradient: Partial) -> None:
     """For the chain rule: refuse a non-finite gradient, local derivative or product."""
-    g = _data(gradient)
+    g = data_of(gradient)
     for k, local in enumerate(local_grads):
-        d = _data(local)
+        d = data_of(local)
         if not math.isfinite(g):
             problem = f"the gradient reaching '{node.op}' is {g}"
         elif not math.isfinite(d):

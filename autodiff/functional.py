@@ -17,7 +17,8 @@ from typing import Any
 
 from .graph import backpropagate
 from .mode import Switch, current
-from .value import IDENTITY, Partial, Value
+from .rules import IDENTITY
+from .value import Partial, Value
 
 ArgNums = int | Sequence[int]
 Argument = Value | list[Value] | tuple[Value, ...]

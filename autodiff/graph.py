@@ -1,7 +1,9 @@
-"""Walking the graph: iterative topological order, and the one chain-rule loop over it.
+"""Walking the graph: its topological order, and the chain rule over it.
 
-`Value.backward`, the transforms (`backpropagate`) and `backward_steps` all run `backward_pass`;
-a step is that loop observed one node at a time, so the three cannot diverge.
+`chain_rule` is the one place where ∂L/∂parent += ∂L/∂node · ∂node/∂parent is written.
+`backward_pass` runs it at every node from the output back; `Value.backward`, the transforms
+(`backpropagate`), `backward_steps` and the drawings all run that pass, and micrograd's
+`node._backward()` runs `chain_rule` at one node, so none of them can diverge.
 """
 
 from __future__ import annotations
@@ -10,17 +12,17 @@ import gc
 import math
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from typing import NamedTuple
+from dataclasses import dataclass
 
 from .anomaly import check_backward
 from .mode import current, enable_grad
-from .value import _ONE_ONE, Partial, Value, _leaf
+from .value import Partial, Value
 
-# A pass keeps its running sums in `.grad` (attribute access is cheaper than a dict keyed by
-# node: 7 against 10 ms for the 68,000 edges of a training step). One pass at a time, so two
-# threads differentiating graphs that share nodes (a model's parameters) never mix their sums.
+# A pass keeps its running sums in `.grad` (an attribute is cheaper to add into than a dict
+# keyed by node). One pass at a time, so two threads differentiating graphs that share nodes
+# (a model's parameters) never mix their sums.
 _PASS_LOCK = threading.RLock()
 
 
@@ -28,7 +30,7 @@ _PASS_LOCK = threading.RLock()
 def _one_pass_at_a_time() -> Iterator[None]:
     """Hold the pass lock, with Python's cyclic collector paused: a pass makes no garbage
     cycles, yet the objects its walk allocates set off collections that traverse the whole
-    live graph (backward of a 10^5-node chain: 2.5× faster without them)."""
+    live graph."""
     with _PASS_LOCK, collector_paused():
         yield
 
@@ -46,34 +48,15 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-class Term(NamedTuple):
-    """One parent's share of a node's step: ∂L/∂parent += ∂L/∂node · ∂node/∂parent."""
-
-    parent: Value
-    local: Partial  # ∂node/∂parent
-    contribution: Partial  # local · the node's gradient
-    before: Partial | None  # this pass's ∂L/∂parent before the step (None: nothing yet)
-    total: Partial  # this pass's ∂L/∂parent so far, contribution included
-
-
-class Visit(NamedTuple):
-    """The chain rule applied at one node: its gradient, complete, and what each parent got."""
-
-    node: Value
-    gradient: Partial  # this pass's ∂L/∂node
-    terms: tuple[Term, ...]
-
-
 def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its parents, `root` last.
 
     A depth-first search visiting parents in their recorded order, so the order is
     deterministic. A node reached is marked with the walk (an object made for it) instead of
-    being put in a set: a third fewer instructions. Walks take the pass lock, so two threads
-    never mark one graph at once. The search recurses, which CPython runs with 43% fewer
-    instructions than an explicit stack; should it run out of recursion (a deep graph, or a
-    caller deep already), it starts again with an explicit stack, so a chain of a million nodes
-    is fine.
+    being put in a set, which is cheaper. Walks take the pass lock, so two threads never mark
+    one graph at once. The search recurses, which CPython runs faster than an explicit stack;
+    should it run out of recursion (a deep graph, or a caller deep already), it starts again
+    with an explicit stack, so a chain of a million nodes is fine.
     """
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value at the root of a graph, got {root!r}")
@@ -124,47 +107,202 @@ def _iterative(root: Value, walk: object, order: list[Value]) -> None:
             order.append(node)
 
 
+def chain_rule(parents: Sequence[Sum], local_grads: Sequence[Partial], gradient: Partial) -> None:
+    """The chain rule at one node: ∂L/∂parent += ∂L/∂node · ∂node/∂parent for each parent.
+
+    A parent's running sum is its `.grad`, or a `Sum` a pass keeps aside for it.
+    """
+    for parent, local in zip(parents, local_grads):
+        parent.grad += local * gradient
+
+
+class Sum:
+    """A running sum kept aside for one node, by a pass that must never write `.grad`."""
+
+    __slots__ = ("grad",)
+
+    def __init__(self) -> None:
+        self.grad: Partial = 0.0
+
+
+class _Nothing:
+    """The sum of no contributions, under create_graph: adding to it gives the contribution
+    itself, so that no `0 + Value` node is made."""
+
+    def __add__(self, contribution: Partial) -> Partial:
+        return contribution
+
+
+NOTHING = _Nothing()
+
+
+@dataclass(frozen=True)
+class Term:
+    """One parent's share of a step: ∂L/∂parent += ∂L/∂node · ∂node/∂parent."""
+
+    parent: Value
+    local: Partial  # ∂node/∂parent
+    contribution: Partial  # local · the step's gradient
+    before: Partial | None  # this pass's ∂L/∂parent before the step (None: nothing yet)
+    total: Partial  # this pass's ∂L/∂parent so far, contribution included
+    grad: Partial  # parent.grad once the pass is over if nothing more arrived: total + the old
+
+
+Visit = tuple[Value, Partial, tuple[Term, ...]]  # a node, its gradient, what each parent got
+
+
 def backward_pass(
     root: Value,
     create_graph: bool = False,
     observe: bool = False,
     results: dict[Value, Partial] | None = None,
+    aside: bool = False,
 ) -> Iterator[Visit]:
-    """One backward pass from `root`: the chain rule over its graph, from `root` to the leaves.
+    """One backward pass from `root`: the chain rule at each node, from `root` to the leaves.
 
-    Each node's gradient is complete when it is visited (all its consumers come before it) and
-    flows to each parent multiplied by the local derivative. With `observe`, a `Visit` is
-    yielded after each node. When the pass completes, its gradients are added into `.grad`
-    (what `backward()` does), or, given `results`, stored there with `.grad` left as it was
-    (what the transforms need). A pass that stops early (an anomaly, an interrupt, a generator
-    closed before its end) leaves every `.grad` as it was.
+    Each node's gradient is complete when it is visited (all its consumers come before it).
+    With `observe`, a visit `(node, gradient, terms)` is yielded after each node. The pass
+    keeps its sums in `.grad`, and when it completes adds them into what `.grad` held (what
+    `backward()` does), or, given `results`, stores them there with `.grad` left as it was (the
+    transforms). A pass that stops early (an anomaly, an interrupt, a generator closed before
+    its end) leaves every `.grad` as it was. With `aside`, the sums are kept in a table of
+    their own and `.grad` is never written (what drawings need: looking changes nothing).
 
     With `create_graph`, local derivatives come from each primitive's rule applied to the
     parents themselves, so every gradient is a differentiable `Value`.
     """
     with nullcontext() if observe else _one_pass_at_a_time():
         order = topological_order(root)
-        before = [node.grad for node in order]
-        # Usually every sum starts at 0 already (fresh nodes, parameters after zero_grad).
-        started = create_graph or before.count(0.0) < len(before)
-        if started:  # this pass's sums start at 0 (at None under create_graph: see _chain_rule)
-            zero = None if create_graph else 0.0
-            for node in order:
-                node.grad = zero
-        finished = False
-        try:
-            yield from _chain_rule(order, create_graph, observe)
-            finished = True
+        if aside:
+            sums = {node: Sum() for node in order}
+            yield from _chain_rule_pass(order, create_graph, observe, sums,
+                                        dict.fromkeys(order, 0.0))
             if results is not None:
-                results.update((node, node.grad) for node in order)
-        finally:
-            if not finished or results is not None:
-                for node, old in zip(order, before):
-                    node.grad = old
-            elif started:
-                for node, old in zip(order, before):
-                    if old:  # a float 0 adds nothing; a Value (create_graph) is always true
-                        node.grad = old + node.grad
+                results.update((node, sums[node].grad) for node in order)
+            return
+        yield from _pass_in_grad(order, create_graph, observe, results)
+
+
+def _pass_in_grad(
+    order: list[Value], create_graph: bool, observe: bool, results: dict | None
+) -> Iterator[Visit]:
+    """The pass with its sums in `.grad`: the old gradients set aside, then restored (a pass
+    stopped early, or one whose `results` go elsewhere) or added to this pass's sums."""
+    before = [node.grad for node in order]
+    # Usually every sum starts at 0 already (fresh nodes, parameters after zero_grad).
+    zeros = not create_graph and before.count(0.0) == len(before)
+    if not zeros:
+        start = NOTHING if create_graph else 0.0
+        for node in order:
+            node.grad = start
+    finished = False
+    try:
+        start = dict(zip(order, before)) if observe else {}
+        yield from _chain_rule_pass(order, create_graph, observe, None, start)
+        finished = True
+        if results is not None:
+            results.update((node, node.grad) for node in order)
+    finally:
+        if not finished or results is not None:
+            for node, old in zip(order, before):
+                node.grad = old
+        elif not zeros:
+            for node, old in zip(order, before):
+                if old:  # a float 0 adds nothing, so most nodes are left alone
+                    node.grad = added(old, node.grad)
+
+
+def _chain_rule_pass(
+    order: list[Value], create_graph: bool, observe: bool, sums: dict[Value, Sum] | None,
+    start: dict[Value, Partial],
+) -> Iterator[Visit]:
+    """`chain_rule` at every node, from the output back, into `sums` (None: into `.grad`)."""
+    anomaly = current().anomaly
+    reached = {order[-1]}  # the sums that have had a contribution, for the observed terms
+    (order[-1] if sums is None else sums[order[-1]]).grad = (
+        Value(1.0) if create_graph else 1.0
+    )
+    with enable_grad() if create_graph else nullcontext():
+        for node in reversed(order):
+            if not node.parents:
+                continue
+            gradient = node.grad if sums is None else sums[node].grad
+            if gradient is NOTHING:  # only constant zeros reached it
+                continue
+            if create_graph or sums is not None:
+                parents, local_grads = _local_grads(node, create_graph)
+            else:  # the usual pass: the derivatives as recorded
+                parents, local_grads = node.parents, node.local_grads
+            if local_grads is None:  # a node made micrograd's way runs its own closure
+                yield from _run_closure(node, anomaly, observe, reached, start)
+                continue
+            if anomaly:
+                check_backward(node, local_grads, gradient)
+            targets = parents if sums is None else [sums[parent] for parent in parents]
+            if observe:
+                terms = _observed(parents, targets, local_grads, gradient, reached, start)
+                yield node, gradient, terms
+            elif len(parents) < 3 or gradient != 0.0 or not math.isfinite(sum(local_grads)):
+                chain_rule(targets, local_grads, gradient)
+            # else every contribution is ±0, which leaves every sum as it is: a neuron's z
+            # behind a relu at rest gives its many parents nothing, so they are skipped
+        if create_graph:  # what only constant zeros reached is a constant zero, still a Value
+            for node in order:
+                if node.grad is NOTHING:
+                    node.grad = Value(0.0)
+
+
+def _observed(
+    parents: Sequence[Value], targets: Sequence[Sum], local_grads: Sequence[Partial],
+    gradient: Partial, reached: set[Value], start: dict[Value, Partial],
+) -> tuple[Term, ...]:
+    """`chain_rule` at one node, a parent at a time, with each parent's sum before and after."""
+    terms = []
+    for parent, target, local in zip(parents, targets, local_grads):
+        before = target.grad if parent in reached else None
+        chain_rule((target,), (local,), gradient)
+        total = target.grad
+        grad = added(start[parent], total)
+        terms.append(Term(parent, local, local * gradient, before, total, grad))
+        reached.add(parent)
+    return tuple(terms)
+
+
+def _local_grads(node: Value, create_graph: bool) -> tuple[Sequence[Value], Sequence[Partial]]:
+    """A node's parents and local derivatives as a graph (create_graph), or, for a pass with
+    its sums aside, as numbers (read off the closure of a node made micrograd's way)."""
+    if create_graph:
+        return _derivatives_as_graph(node)
+    return node.parents, local_derivatives(node)
+
+
+def _run_closure(
+    node: Value, anomaly: bool, observe: bool, reached: set[Value], start: dict[Value, Partial]
+) -> Iterator[Visit]:
+    """The chain rule at a node made micrograd's way: its own `_backward` adds into the
+    parents' `.grad` from `node.grad`. Observed, it is read as a visit."""
+    parents = node.parents
+    locals_ = local_derivatives(node) if anomaly or observe else ()
+    if anomaly:
+        check_backward(node, locals_, node.grad)
+    before = [parent.grad for parent in parents]
+    node._backward()
+    if observe:
+        gradient = node.grad
+        terms = []
+        for parent, local, old in zip(parents, locals_, before):
+            total = parent.grad
+            terms.append(Term(parent, local, local * gradient,
+                              old if parent in reached else None, total,
+                              added(start[parent], total)))
+            reached.add(parent)
+        yield node, gradient, tuple(terms)
+
+
+def added(old: Partial, total: Partial) -> Partial:
+    """A pass's `total` added into a gradient that held `old`, as a completed pass adds it (a
+    float 0 adds nothing; a Value, under create_graph, is always added)."""
+    return old + total if old else total
 
 
 def accumulate(root: Value, create_graph: bool = False) -> None:
@@ -200,70 +338,6 @@ def local_derivatives(node: Value) -> tuple[Partial, ...]:
             parent.grad = grad
 
 
-def _chain_rule(order: list[Value], create_graph: bool, observe: bool) -> Iterator[Visit]:
-    """This pass's ∂root/∂node into each `node.grad` (its caller sets the old ones aside).
-
-    The sums start at 0 (at None under create_graph, so that no `0 + Value` node is made).
-    """
-    anomaly = current().anomaly
-    plain = not (create_graph or observe or anomaly)
-    reached = {order[-1]} if observe else set()  # the sums that have had a contribution
-    with enable_grad() if create_graph else nullcontext():
-        order[-1].grad = _leaf(1.0) if create_graph else 1.0
-        for node in reversed(order):
-            parents = node.parents
-            if not parents:
-                continue
-            gradient = node.grad
-            if create_graph:
-                if gradient is None:  # only constant zeros reached it (see below)
-                    continue
-                parents, local_grads = _derivatives_as_graph(node)
-            else:
-                local_grads = node.local_grads
-                if local_grads is None:
-                    visit = _run_backward_closure(node, anomaly, reached if observe else None)
-                    if observe:
-                        yield visit
-                    continue
-                if plain:  # sums that start at 0, nothing to record: the loop at its leanest
-                    if local_grads is _ONE_ONE:  # a sum: nothing to multiply by
-                        a, b = parents
-                        a.grad += gradient
-                        b.grad += gradient
-                    elif len(parents) == 2:  # unpacked: a sixth fewer instructions than indexing
-                        a, b = parents
-                        da, db = local_grads
-                        a.grad += da * gradient
-                        b.grad += db * gradient
-                    elif len(parents) == 1:
-                        parents[0].grad += local_grads[0] * gradient
-                    elif gradient != 0.0 or not math.isfinite(sum(local_grads)):
-                        for parent, local in zip(parents, local_grads):
-                            parent.grad += local * gradient
-                    # else every contribution is ±0, which leaves every sum as it is (sums
-                    # start at +0.0): a neuron's z behind a relu at rest. 11% fewer
-                    # instructions per nn training step
-                    continue
-            if anomaly:
-                check_backward(node, local_grads, gradient)
-            terms = [] if observe else None
-            for parent, local in zip(parents, local_grads):
-                contribution = local * gradient
-                before = parent.grad
-                parent.grad = total = contribution if before is None else before + contribution
-                if terms is not None:
-                    old = before if parent in reached else None
-                    terms.append(Term(parent, local, contribution, old, total))
-                    reached.add(parent)
-            if observe:
-                yield Visit(node, gradient, tuple(terms))
-        if create_graph:  # what only constant zeros reached is a constant zero, still a Value
-            for node in order:
-                if node.grad is None:
-                    node.grad = _leaf(0.0)
-
-
 def _derivatives_as_graph(node: Value) -> tuple[tuple[Value, ...], tuple[Partial, ...]]:
     """The parents and the local derivatives of `node` as a graph, by its primitive's rule.
 
@@ -292,24 +366,3 @@ def _derivatives_as_graph(node: Value) -> tuple[tuple[Value, ...], tuple[Partial
         if isinstance(local, Value) or local != 0.0
     ]
     return tuple(p for p, _ in pairs), tuple(local for _, local in pairs)
-
-
-def _run_backward_closure(node: Value, anomaly: bool, reached: set[Value] | None) -> Visit | None:
-    """The chain rule at a node made micrograd's way: its own `_backward` adds into the
-    parents' `.grad` from `node.grad`. Observed (`reached` given), it is read as a `Visit`."""
-    parents = node.parents
-    observe = reached is not None
-    locals_ = local_derivatives(node) if anomaly or observe else ()
-    if anomaly:
-        check_backward(node, locals_, node.grad)
-    before = [parent.grad for parent in parents]
-    node._backward()
-    if not observe:
-        return None
-    gradient = node.grad
-    terms = []
-    for parent, local, old in zip(parents, locals_, before):
-        terms.append(Term(parent, local, local * gradient, old if parent in reached else None,
-                          parent.grad))
-        reached.add(parent)
-    return Visit(node, gradient, tuple(terms))

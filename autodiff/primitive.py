@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any, TypeVar
 
-from .value import Partial, Primitive, Value, function
+from .compiler import arrays
+from .rules import Binding, Notation, Primitive, builtin, function, pow_, power_slope
+from .value import Number, Partial, Value
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -97,3 +99,54 @@ def _rule(name: str, derivative: Callable[..., Any]) -> Callable[..., tuple[Part
         return tuple(p if isinstance(p, Value) else float(p) for p in partials)
 
     return rule
+
+
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _power_notation(n: Number) -> Notation:
+    text = f"{n:g}"
+    if float(n).is_integer() and "e" not in text:
+        return lambda args: args[0] + text.translate(SUPERSCRIPT)
+    return lambda args: f"{args[0]}^{text}"
+
+
+# --- the primitives made on the fly: x ** n for each constant n, micrograd's named nodes -----
+
+_POWERS: dict[str, Primitive] = {}
+_CUSTOM: dict[str, Primitive] = {}
+_MADE_ON_THE_FLY = 256  # entries per table: exponents and op names are usually a handful
+
+
+def _kept(table: dict[str, Primitive], primitive: Primitive) -> Primitive:
+    """`primitive`, kept in `table` under its name; a full table is emptied first, so that a
+    program making endless names (micrograd's f"**{e}" for every exponent e) keeps at most
+    `_MADE_ON_THE_FLY` primitives alive beyond the nodes that use them."""
+    if len(table) >= _MADE_ON_THE_FLY:
+        table.clear()
+    table[primitive.name] = primitive
+    return primitive
+
+
+def power(n: Number) -> Primitive:
+    """x ** n for a constant n: the exponent is part of the primitive, not a parent.
+
+    Named as micrograd names it ("**2", "**0.5"), so the name alone finds it again.
+    """
+    n = int(n) if isinstance(n, Integral) else float(n)
+    name = f"**{n}"
+    found = _POWERS.get(name)
+    if found is not None:
+        return found
+    return _kept(_POWERS, builtin(
+        name, 1, lambda x: pow_(x, n), lambda x, out: (power_slope(x, n),),
+        _power_notation(n), Binding(4, 5, 5), arrays.power(n),
+    ))
+
+
+def custom(op: str) -> Primitive:
+    """The primitive of nodes a program made micrograd's way: a name, and no rule of its own."""
+    found = _CUSTOM.get(op)
+    if found is not None:
+        return found
+    return _kept(_CUSTOM, Primitive(op, None, None, None, function(op or "op"), (custom, (op,))))

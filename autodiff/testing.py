@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .gradcheck import Inputs, gradcheck
-from .partials import Derivation, check_partials
-from .report import Report
+from .check.gradcheck import Inputs, gradcheck
+from .check.partials import Derivation, check_partials
+from .check.report import Report
 
 
 def assert_gradcheck(f: Callable[..., Any], inputs: Inputs, **options: Any) -> Report:

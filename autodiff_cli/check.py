@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 
 import nn
-from autodiff.report import Report, Row
+from autodiff.check.report import Report, Row
 
 ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
 RTOL = 1e-9

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nn
 from autodiff import draw_graph, no_grad
-from autodiff.dot import Drawing
+from autodiff.draw.dot import Drawing
 from nn.plot import plot_decision_boundary, plot_history
 
 from .errors import CommandError

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable
 
 from autodiff import PRIMITIVES, Value
-from autodiff.value import FUNCTIONS as FUNCTION_NAMES
+from autodiff.rules import FUNCTIONS as FUNCTION_NAMES
 
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {name: PRIMITIVES[name] for name in FUNCTION_NAMES}
 BINARY = {

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from autodiff import Value
-from autodiff.dot import DotNotFound, formats, stderr_text
+from autodiff.draw.dot import DotNotFound, formats, stderr_text
 
 from .errors import CommandError
 from .expression import FUNCTIONS, ExpressionError, identifier, parse

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nn
 from autodiff import Value, write_step_svgs, write_stepper_html
-from autodiff.dot import CHOICE, DotNotFound, find_dot
+from autodiff.draw.dot import CHOICE, DotNotFound, find_dot
 
 
 def network() -> Value:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nn
 from autodiff import Value, backward_steps, draw_graph
-from autodiff.dot import Drawing
+from autodiff.draw.dot import Drawing
 
 
 def neuron() -> Value:

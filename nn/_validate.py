@@ -21,6 +21,13 @@ def positive_int(n: object, what: str, where: str) -> int:
     return n
 
 
+def count(n: object, what: str) -> int:
+    """`n` if it is a non-negative integer (not a bool), else a ValueError naming `what`."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"{what} must be a non-negative integer, got {n!r}")
+    return n
+
+
 def seed(value: object, where: str) -> int | None:
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
         raise TypeError(f"{where}: seed must be an integer or None, got {value!r}")

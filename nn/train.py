@@ -42,93 +42,103 @@ def batch_loss(outputs: Sequence, targets: Sequence, loss: Loss) -> Value:
 
 
 def fit(
-    model: Module,
-    X: Sequence[Sequence[float]],
-    y: Sequence,
-    loss: Loss,
-    optimizer: Optimizer,
-    epochs: int,
-    batch_size: int | None = None,
-    progress: bool = True,
-    shuffle: bool = True,
-    seed: int | None = None,
-    compile: bool = False,
+    model: Module, X: Sequence[Sequence[float]], y: Sequence, loss: Loss,
+    optimizer: Optimizer, epochs: int, batch_size: int | None = None, progress: bool = True,
+    shuffle: bool = True, seed: int | None = None, compile: bool = False,
 ) -> dict[str, list]:
     """Train `model` on samples `X` with targets `y`; return the history per epoch.
 
     `batch_size=None` takes the whole data set as one batch (one step per epoch). Each epoch
     visits the samples in a new shuffled order (reproducible with `seed`) unless
-    `shuffle=False`. A scalar-output model takes scalar targets.
+    `shuffle=False`. A scalar-output model takes scalar targets. `X` and `y` may be lists,
+    tuples or numpy arrays; a NaN or infinity in them raises ValueError naming the sample.
 
     The history holds, for each epoch, `"loss"`, the mean loss of the samples, and
     `"accuracy"`, the fraction classified correctly, both measured on the forward passes of
     the epoch (before each batch's update), as Keras reports them; accuracy is None when the
     task is not classification (see `classifier`). `progress` shows a tqdm bar.
 
-    `X` and `y` may be lists, tuples or numpy arrays; a NaN or infinity in them raises
-    ValueError naming the sample (it would silently train every weight to NaN).
+    `compile=True` trains through `autodiff.compile` (see `nn.compiled`, which holds the
+    parameters in arrays for the whole call where it can): the same losses and parameters,
+    faster after a first step that records the model. A model of your own may compare
+    `Value`s (guarded) but not branch on their `.data`.
 
-    `compile=True` runs the model's forward and backward passes through `autodiff.compile`
-    (see `nn.compiled`): the same losses and parameters, several times faster after a first
-    step that records the model (about a second for an MLP(2, [16, 16, 1]) on 100 samples).
-    A model of your own may compare `Value`s (guarded) but not branch on their `.data`.
-
-    Training stops with FloatingPointError, naming the epoch and the batch, at the first loss
-    or gradient that is NaN or infinite (a learning rate far too large, say), and at a step
-    that would make a parameter so: that step is not taken, so the parameters and the
-    optimizer's state stay as the last finite step left them, and `.grad` holds the failing
-    batch's gradients.
+    Training stops with FloatingPointError, naming the epoch and the batch, at the first loss,
+    gradient or step that is NaN or infinite (a learning rate far too large, say). That step
+    is not taken: the parameters and the optimizer are as the last finite step left them.
     """
     X, y = _checked(X, y, "fit")
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
-        raise ValueError(f"fit: epochs must be a non-negative integer, got {epochs!r}")
+    _validate.count(epochs, "fit: epochs")
     correct = classifier(loss, y)
     rng = random.Random(_validate.seed(seed, "fit"))
     history: dict[str, list] = {"loss": [], "accuracy": []}
-    compiled = CompiledBatch(model, partial(batch_loss, loss=loss)) if compile else None
-    arrays = (ArrayTraining(model, loss, partial(batch_loss, loss=loss), optimizer)
-              if compile and ArrayTraining.usable(model, loss, optimizer) else None)
-    named = model.named_parameters()
+    arrays, step = _stepper(model, loss, optimizer, compile)
     bar = tqdm(range(epochs), desc="fit", unit="epoch", disable=not progress)
     try:
         for epoch in bar:
             total_loss, hits = 0.0, 0
             for batch, (Xb, yb) in enumerate(batches(X, y, batch_size, shuffle,
                                                      rng.getrandbits(64))):
-                where = f"fit: epoch {epoch + 1}, batch {batch + 1}"
-                if arrays is not None:  # the parameters stay in arrays (nn.compiled)
-                    outputs, mean, problem = arrays.step(Xb, yb)
-                    if problem:
-                        raise _diverged(where, problem)
-                    total_loss += mean * len(Xb)
-                else:
-                    outputs, mean = _step(model, compiled, optimizer, Xb, yb, loss)
-                    _finite_step(optimizer, named, mean.data, where)
-                    total_loss += mean.data * len(Xb)
+                outputs, mean = step(Xb, yb, f"fit: epoch {epoch + 1}, batch {batch + 1}")
+                total_loss += mean * len(Xb)
                 if correct is not None:
                     hits += sum(correct(_data_of(out), t) for out, t in zip(outputs, yb))
             history["loss"].append(total_loss / len(X))
             history["accuracy"].append(None if correct is None else hits / len(X))
-            postfix = {"loss": f"{history['loss'][-1]:.4g}"}
-            if correct is not None:
-                postfix["acc"] = f"{history['accuracy'][-1]:.3f}"
-            bar.set_postfix(postfix)
+            _show(bar, history, correct is not None)
     finally:  # the numbers back into the Values, however fit ends
         if arrays is not None:
             arrays.write_back()
     return history
 
 
-def _step(model: Module, compiled: CompiledBatch | None, optimizer: Optimizer, Xb: list,
-          yb: list, loss: Loss) -> tuple[list, Value]:
-    """A batch's outputs and mean loss, its gradients in the parameters' `.grad`."""
+Step = Callable[[list, list, str], tuple[list, float]]
+
+
+def _stepper(
+    model: Module, loss: Loss, optimizer: Optimizer, compile: bool
+) -> tuple[ArrayTraining | None, Step]:
+    """How `fit` takes a batch's step, `step(Xb, yb, where)` giving its outputs and mean loss:
+    with the parameters held in arrays (`nn.compiled`), through the compiled step, or eagerly."""
+    mean_loss = partial(batch_loss, loss=loss)
+    if compile and ArrayTraining.usable(model, loss, optimizer):
+        arrays = ArrayTraining(model, loss, mean_loss, optimizer)
+        return arrays, partial(_array_step, arrays)
+    compiled = CompiledBatch(model, mean_loss) if compile else None
+    return None, partial(_step, model, loss, optimizer, compiled, model.named_parameters())
+
+
+def _array_step(arrays: ArrayTraining, Xb: list, yb: list, where: str) -> tuple[list, float]:
+    """One batch's step with the parameters in arrays: its outputs and mean loss."""
+    outputs, mean, problem = arrays.step(Xb, yb)
+    if problem:
+        raise _diverged(where, problem)
+    return outputs, mean
+
+
+def _step(
+    model: Module, loss: Loss, optimizer: Optimizer, compiled: CompiledBatch | None,
+    named: list[tuple[str, Value]], Xb: list, yb: list, where: str,
+) -> tuple[list, float]:
+    """One batch's step through `Value`s: its outputs and mean loss, eagerly or through the
+    compiled step, the optimizer's step taken only if it stays finite (`_finite_step`)."""
     optimizer.zero_grad()
     if compiled is not None:
-        return compiled(Xb, yb)
-    outputs = [model(x) for x in Xb]
-    mean = batch_loss(outputs, yb, loss)
-    mean.backward()
-    return outputs, mean
+        outputs, mean = compiled(Xb, yb)
+    else:
+        outputs = [model(x) for x in Xb]
+        mean = batch_loss(outputs, yb, loss)
+        mean.backward()
+    _finite_step(optimizer, named, mean.data, where)
+    return outputs, mean.data
+
+
+def _show(bar: tqdm, history: dict[str, list], classifies: bool) -> None:
+    """The epoch's loss (and accuracy) beside the progress bar."""
+    postfix = {"loss": f"{history['loss'][-1]:.4g}"}
+    if classifies:
+        postfix["acc"] = f"{history['accuracy'][-1]:.3f}"
+    bar.set_postfix(postfix)
 
 
 def _finite_step(

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 
 def pytest_report_header() -> str:
     """Which renderer draws in this run: the drawing tests ask it, and .ci/run runs both."""
-    from autodiff.dot import DotNotFound, find_dot
+    from autodiff.draw.dot import DotNotFound, find_dot
 
     try:
         return f"renderer: {find_dot()}"

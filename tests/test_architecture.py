@@ -21,19 +21,24 @@ def documented() -> dict[str, set[str]]:
     listed = {}
     for package in PACKAGES:
         (section,) = [s for s in sections if s.startswith(f"`{package}/`")]
-        listed[package] = set(re.findall(r"^\| `([\w.]+\.py)` \|", section, flags=re.M))
+        listed[package] = set(re.findall(r"^\| `([\w./]+\.py)` \|", section, flags=re.M))
     return listed
+
+
+def modules_of(package: str) -> list[Path]:
+    """Every module of `package`, its folders' included."""
+    return sorted((ROOT / package).rglob("*.py"))
 
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_architecture_lists_exactly_the_modules_of_each_package(package):
-    modules = {path.name for path in (ROOT / package).glob("*.py")}
+    modules = {path.relative_to(ROOT / package).as_posix() for path in modules_of(package)}
     assert documented()[package] == modules
 
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_package_imports_one_above_it(package):
-    for path in (ROOT / package).glob("*.py"):
+    for path in modules_of(package):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -48,7 +53,40 @@ def test_no_package_imports_one_above_it(package):
 
 def test_no_file_keeps_a_merge_conflict_marker():
     shipped = [*ROOT.glob("*.md"), *ROOT.glob("*.toml"), *ROOT.glob("notebooks/*.ipynb"),
-               *(path for package in PACKAGES for path in (ROOT / package).glob("*.py")),
+               *(path for package in PACKAGES for path in modules_of(package)),
                *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*")]
     marker = re.compile(r"^(<{7}|>{7}|={7})( |$)", flags=re.M)
     assert [p.name for p in shipped if p.is_file() and marker.search(p.read_text("utf-8"))] == []
+
+
+# The compiler's modules are another branch's to reshape (issue 22 edits them in parallel);
+# until that lands these may exceed the limits below. Its merge empties this list.
+PENDING = {"autodiff/compiler/compiled.py", "autodiff/compiler/codegen.py"}
+MAX_FUNCTION_LINES, MAX_MODULE_LINES, MAX_TOP_LEVEL_MODULES = 50, 400, 10
+
+
+def library_modules() -> list[Path]:
+    return [path for package in PACKAGES for path in modules_of(package)]
+
+
+def test_autodiff_keeps_at_most_ten_modules_at_its_top_level():
+    assert len(list((ROOT / "autodiff").glob("*.py"))) <= MAX_TOP_LEVEL_MODULES
+
+
+@pytest.mark.parametrize("path", library_modules(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_module_is_over_400_lines_nor_any_function_over_50(path):
+    text = path.read_text(encoding="utf-8")
+    if path.relative_to(ROOT).as_posix() in PENDING:
+        pytest.skip("pending: the compiler's branch reshapes it")
+    assert len(text.splitlines()) <= MAX_MODULE_LINES
+    long = [
+        f"{node.name}: {node.end_lineno - node.lineno + 1} lines"
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert long == []
+
+
+def test_the_pending_list_names_only_modules_that_exist():
+    assert all((ROOT / name).is_file() for name in PENDING)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from autodiff.dot import CHOICE, formats
+from autodiff.draw.dot import CHOICE, formats
 from autodiff_cli.main import main
 
 

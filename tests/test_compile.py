@@ -10,11 +10,11 @@ from expressions import build, points, trees
 from hypothesis import given, settings
 
 import autodiff
-import autodiff.compiled
-import autodiff.rolled
+import autodiff.compiler.compiled
+import autodiff.compiler.rolled
 from autodiff import PRIMITIVES, Value, grad, hessian, no_grad, primitive, value_and_grad
-from autodiff.compiled import GIVE_UP_AFTER, MAX_RECORDINGS, REPLAYS_PER_RECORDING
-from autodiff.value import power
+from autodiff.compiler.compiled import GIVE_UP_AFTER, MAX_RECORDINGS, REPLAYS_PER_RECORDING
+from autodiff.primitive import power
 
 
 @pytest.fixture(autouse=True, params=["straight", "rolled"])
@@ -22,8 +22,8 @@ def writer(request, monkeypatch):
     """Every test runs with both ways of writing a replay: straight-line code, and the loops
     over tables that large graphs get (forced here on small ones, runs of two rolled)."""
     if request.param == "rolled":
-        monkeypatch.setattr(autodiff.compiled, "ROLL_ABOVE", -1)
-        monkeypatch.setattr(autodiff.rolled, "_MIN_REPEATS", 2)
+        monkeypatch.setattr(autodiff.compiler.compiled, "ROLL_ABOVE", -1)
+        monkeypatch.setattr(autodiff.compiler.rolled, "_MIN_REPEATS", 2)
     return request.param
 
 

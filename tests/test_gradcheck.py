@@ -7,7 +7,7 @@ import math
 import pytest
 
 from autodiff import GradcheckError, gradcheck, primitive
-from autodiff.gradcheck import central_difference
+from autodiff.check.gradcheck import central_difference
 from autodiff.testing import assert_gradcheck
 
 

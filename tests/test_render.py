@@ -14,7 +14,7 @@ from hypothesis import given, settings
 
 import nn
 from autodiff import Value, backward_steps, draw_graph, local_derivatives, topological_order
-from autodiff.notation import expression, node_names, number
+from autodiff.draw.notation import expression, node_names, number
 from nn.notation import symbol
 
 

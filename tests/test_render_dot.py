@@ -14,7 +14,7 @@ import graphviz
 import pytest
 
 from autodiff import Value, draw_graph
-from autodiff.dot import CHOICE, DotNotFound, find_dot, formats, is_pure
+from autodiff.draw.dot import CHOICE, DotNotFound, find_dot, formats, is_pure
 
 PURE_BESIDE = any(
     (Path(d) / name).exists()

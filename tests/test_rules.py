@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 from autodiff import PRIMITIVES, AnomalyError, Value, detect_anomaly, grad, hessian
-from autodiff.value import FUNCTIONS
+from autodiff.rules import FUNCTIONS
 
 x_, y_ = sp.symbols("x y", real=True)
 
@@ -188,7 +188,7 @@ def test_every_primitive_is_one_record_whose_forward_matches_the_operation():
 
 
 def test_the_command_line_and_the_drawing_read_the_table():
-    from autodiff.notation import expression
+    from autodiff.draw.notation import expression
     from autodiff_cli.expression import FUNCTIONS as COMMAND_LINE
 
     assert list(COMMAND_LINE) == list(FUNCTIONS)

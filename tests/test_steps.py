@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autodiff import Value, backpropagate, backward_steps, topological_order
-from autodiff.notation import number
+from autodiff.draw.notation import number
 
 
 def gradients(root: Value) -> list[str]:

@@ -21,7 +21,7 @@ from autodiff import (
     write_step_svgs,
     write_stepper_html,
 )
-from autodiff.notation import number
+from autodiff.draw.notation import number
 
 
 def neuron() -> tuple[Value, Value]:

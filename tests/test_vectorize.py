@@ -12,6 +12,7 @@ import pytest
 import autodiff
 import nn
 from autodiff import Value, value_and_grad, weighted_sums
+from autodiff.primitive import power
 from nn import losses
 
 ACTIVATIONS = {
@@ -250,7 +251,7 @@ EDGES = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 709.0, 710.0, -710.0, 1e300, -1e-
 ARRAY_PRIMITIVES = [
     *sorted((p for p in autodiff.PRIMITIVES.values() if p.array is not None),
             key=lambda p: p.name),
-    autodiff.value.power(2), autodiff.value.power(3),
+    power(2), power(3),
 ]
 
 

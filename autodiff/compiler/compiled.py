@@ -40,14 +40,15 @@ from collections.abc import Callable
 from numbers import Real
 from typing import Any
 
-from .anomaly import _user_site
+from ..anomaly import _user_site
+from ..functional import ArgNums, Gradient, _argnums, _evaluate, _flat, _shape, _shaped
+from ..graph import backpropagate, collector_paused
+from ..mode import Switch, enable_grad
+from ..rules import weighted_sum
+from ..value import Value
 from .captures import ways_to
 from .codegen import Guard, RecordedGraph, write_replay
-from .functional import ArgNums, Gradient, _argnums, _evaluate, _flat, _shape, _shaped
-from .graph import backpropagate, collector_paused
-from .mode import Switch, enable_grad
 from .rolled import ROLL_ABOVE, write_rolled_replay
-from .value import Value, weighted_sum
 from .vectorize import write_vectorized_replay
 
 MAX_RECORDINGS = 8  # recordings kept per compiled function, the most recently used first

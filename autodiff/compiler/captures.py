@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from .value import Value
+from ..value import Value
 
 _MAX_OBJECTS = 20_000  # objects looked into per recording: the search stays a small cost
 _MAX_DEPTH = 8  # steps from f

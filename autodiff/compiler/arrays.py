@@ -1,7 +1,7 @@
 """The primitives' array forms: each elementwise primitive's forward pass and derivative rule on
 NumPy arrays, for the code `compile` vectorises (`vectorize.py`).
 
-Each is the scalar rule of `value.py` written for arrays, elementwise the same floats (NumPy's
+Each is the scalar rule of `rules.py` written for arrays, elementwise the same floats (NumPy's
 exp, log, tanh, sin and cos may differ from `math`'s in the last bit), refusing the same inputs
 with the same errors, so that a replay fails where `f` fails. An `ArrayForm` is what a
 `Primitive` declares beside its scalar rule in the table.
@@ -49,7 +49,7 @@ def _log(x: Array) -> Array:
 
 
 def _sigmoid(x: Array) -> Array:
-    e = np.exp(-np.abs(x))  # exp of a non-positive number never overflows, as in value.py
+    e = np.exp(-np.abs(x))  # exp of a non-positive number never overflows, as in rules.py
     return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 

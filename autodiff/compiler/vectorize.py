@@ -19,12 +19,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..rules import WEIGHTED_SUM
+from ..value import Value
 from .captures import Ways
 from .codegen import RecordedGraph, Replay, Writer
 from .grouping import Grid, Group, find_groups, readers_of, running_sums, schedule
 from .rolled import ROLL_ABOVE
 from .tracing import SUM, Symbol
-from .value import WEIGHTED_SUM, Value
 
 
 class Source(NamedTuple):

@@ -18,9 +18,10 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from ..rules import Primitive
+from ..value import COMPARISONS, Value
 from .captures import Ways, step_code
 from .tracing import ATOM, MAX_TERMS, PRODUCT, SUM, UNARY, Symbol, trace, unit_product
-from .value import COMPARISONS, Primitive, Value
 
 
 class Guard(NamedTuple):

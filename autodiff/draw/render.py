@@ -19,14 +19,14 @@ from html import escape
 
 import graphviz
 
+from ..graph import local_derivatives, topological_order
+from ..value import Value
 from .dot import Drawing
-from .graph import local_derivatives, topological_order
 from .notation import expression, is_constant, node_names, number
 from .progress import Progress
-from .steps import Step, Trace
+from .steps import BackwardPass, Step
 from .theme import Theme
 from .theme import theme as find_theme
-from .value import Value
 
 # Arial, not Helvetica: Graphviz's `dot` maps "Helvetica" to a wider font (DejaVu Sans) than
 # the browser draws, while both find Arial (or its metric twin Liberation Sans) the same way.
@@ -38,22 +38,15 @@ _SLOTS = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
 
 
 def draw_graph(
-    root: Value,
-    *,
-    rankdir: str = "LR",
-    show_grad: bool = True,
-    show_local_grads: bool = True,
-    step: Step | Trace | None = None,
-    max_nodes: int = 500,
-    theme: str = "light",
-    fontsize: float = 14,
-    caption: bool = True,
+    root: Value, *, rankdir: str = "LR", show_grad: bool = True, show_local_grads: bool = True,
+    step: Step | BackwardPass | None = None, max_nodes: int = 500, theme: str = "light",
+    fontsize: float = 14, caption: bool = True,
 ) -> Drawing:
     """The graph `root` depends on, as a `graphviz.Digraph` (shown inline by Jupyter).
 
     `step` draws the graph as it stands after that step of `backward_steps(root)`, or, given
-    the pass's `Trace` (`step.trace`), before its first step: the forward pass alone, with the
-    step's chain rule written under the picture unless `caption` is false. `theme`
+    the pass's `BackwardPass` (`step.trace`), before its first step: the forward pass alone,
+    with the step's chain rule written under the picture unless `caption` is false. `theme`
     is "light" or "dark", `fontsize` in points (6 to 72); for a sharper PNG,
     `.pipe(format="png", dpi=200)` (10 to 2400). Graphs with more than `max_nodes` nodes are
     refused: `dot` would take minutes to lay them out. Names and groups are drawn as text,
@@ -64,27 +57,9 @@ def draw_graph(
     _check_options(rankdir, max_nodes, fontsize)
     colours = find_theme(theme)
     order = topological_order(root)
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"draw_graph: the graph has {len(order)} nodes, more than max_nodes={max_nodes}; "
-            "laying it out would take very long and the picture would be unreadable. Draw a "
-            f"smaller part of it, or pass max_nodes={len(order)} to draw it anyway."
-        )
-    trace = step if isinstance(step, Trace) or step is None else step.trace
-    if trace is not None and trace.root is not root:
-        raise ValueError("draw_graph: step comes from backward_steps of another graph")
-    names = node_names(order) if trace is None else trace.names
+    names = _names(root, order, step, max_nodes)
     progress = Progress(order, step)
-    size = f"{fontsize:g}"
-    graph = Drawing(
-        name="computation graph", format="svg",
-        graph_attr={"rankdir": rankdir, "newrank": "true", "nodesep": "0.2", "ranksep": "0.3",
-                    "bgcolor": colours.background, "fontname": FONT, "fontsize": size,
-                    "fontcolor": colours.text, "labeljust": "l"},
-        node_attr={"fontname": FONT, "fontsize": size, "fontcolor": colours.text,
-                   "shape": "box", "style": "rounded,filled", "margin": "0.05,0.03"},
-        edge_attr={"color": colours.edge, "arrowsize": "0.7"},
-    )
+    graph = _canvas(colours, rankdir, fontsize)
     boxes = _Boxes(graph, colours, fontsize)
     ids = {node: f"n{i}" for i, node in enumerate(order)}
     computing = {node.group[:depth] for node in order if node.parents
@@ -104,14 +79,7 @@ def draw_graph(
                        current)
         grad = _grad_markup(progress, node, colours) if show_grad else None
         boxes.at(_group(node)).node(ids[node], cells.label(node, grad, slots), **attrs)
-        for i, parent in enumerate(node.parents):
-            head = f"{ids[node]}:s{i}:{_SLOTS[rankdir]}" if slots else ids[node]
-            edge = {"class": "local-grad current" if current else "local-grad"}
-            if current:
-                edge.update(color=colours.current, penwidth="2.5")
-            if _group(parent) != _group(node):
-                edge["minlen"] = "2"  # a box never shares a rank with what feeds it
-            graph.edge(ids[parent], head, **edge)
+        _edges(graph, node, ids, rankdir if slots else None, colours if current else None)
     boxes.stack_leaves(order, ids)
     boxes.close()
     if step is not None and caption:
@@ -120,6 +88,51 @@ def draw_graph(
 
 
 draw_dot = draw_graph  # micrograd's name for it, which its notebooks call
+
+
+def _names(
+    root: Value, order: list[Value], step: Step | BackwardPass | None, max_nodes: int
+) -> dict:
+    """What the drawing calls each node (the step's pass's names), once the graph is known
+    to be small enough to lay out and the step to come from it."""
+    if len(order) > max_nodes:
+        raise ValueError(
+            f"draw_graph: the graph has {len(order)} nodes, more than max_nodes={max_nodes}; "
+            "laying it out would take very long and the picture would be unreadable. Draw a "
+            f"smaller part of it, or pass max_nodes={len(order)} to draw it anyway."
+        )
+    trace = step if isinstance(step, BackwardPass) or step is None else step.trace
+    if trace is not None and trace.root is not root:
+        raise ValueError("draw_graph: step comes from backward_steps of another graph")
+    return node_names(order) if trace is None else trace.names
+
+
+def _canvas(colours: Theme, rankdir: str, fontsize: float) -> Drawing:
+    """An empty drawing in the theme's colours and the font's size."""
+    size = f"{fontsize:g}"
+    return Drawing(
+        name="computation graph", format="svg",
+        graph_attr={"rankdir": rankdir, "newrank": "true", "nodesep": "0.2", "ranksep": "0.3",
+                    "bgcolor": colours.background, "fontname": FONT, "fontsize": size,
+                    "fontcolor": colours.text, "labeljust": "l"},
+        node_attr={"fontname": FONT, "fontsize": size, "fontcolor": colours.text,
+                   "shape": "box", "style": "rounded,filled", "margin": "0.05,0.03"},
+        edge_attr={"color": colours.edge, "arrowsize": "0.7"},
+    )
+
+
+def _edges(graph: Drawing, node: Value, ids: dict[Value, str], slotted: str | None,
+           current: Theme | None) -> None:
+    """An edge from each parent into `node` (into its slot for that parent's local derivative,
+    on the `slotted` side, if it shows them), in `current`'s colours at the step's node."""
+    for i, parent in enumerate(node.parents):
+        head = f"{ids[node]}:s{i}:{_SLOTS[slotted]}" if slotted else ids[node]
+        edge = {"class": "local-grad current" if current else "local-grad"}
+        if current:
+            edge.update(color=current.current, penwidth="2.5")
+        if _group(parent) != _group(node):
+            edge["minlen"] = "2"  # a box never shares a rank with what feeds it
+        graph.edge(ids[parent], head, **edge)
 
 
 def _check_options(rankdir: str, max_nodes: int, fontsize: float) -> None:
@@ -173,21 +186,21 @@ def _line(fontsize: float) -> int:
     return math.ceil(fontsize * 1.2) + 2
 
 
-def _caption(step: Step | Trace, fontsize: float) -> str:
+def _caption(step: Step | BackwardPass, fontsize: float) -> str:
     """The step's chain rule under the picture, one line per parent, in a box as large as the
     caption of any step of the pass needs, so that no caption moves the drawing."""
-    trace = step if isinstance(step, Trace) else step.trace
+    trace = step if isinstance(step, BackwardPass) else step.trace
     every = [_caption_lines(trace, k) for k in range(len(trace.steps) + 1)]
     width = max(_width(line, fontsize) for lines in every for line in lines)
     height = max(map(len, every)) * _line(fontsize)
-    lines = _caption_lines(trace, 0) if isinstance(step, Trace) else [
+    lines = _caption_lines(trace, 0) if isinstance(step, BackwardPass) else [
         f"step {step.index + 1}: at {trace.names[step.node]}", *str(step).splitlines()]
     text = "".join(f'{escape(line)}<BR ALIGN="LEFT"/>' for line in lines)
     return (f'<<TABLE BORDER="0" CELLPADDING="4"><TR><TD WIDTH="{width:g}" HEIGHT="{height}" '
             f'FIXEDSIZE="TRUE" ALIGN="LEFT" VALIGN="TOP">{text}</TD></TR></TABLE>>')
 
 
-def _caption_lines(trace: Trace, k: int) -> list[str]:
+def _caption_lines(trace: BackwardPass, k: int) -> list[str]:
     """Frame k's caption: the forward pass (k = 0), or step k's chain rule."""
     if k == 0:
         return ["step 0: the forward pass; no gradient yet"]

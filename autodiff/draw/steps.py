@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from . import graph
-from .graph import topological_order
+from .. import graph
+from ..graph import Term, topological_order
+from ..value import Partial, Value
 from .notation import factor, is_constant, local, node_names, number, operand
-from .value import Partial, Value
 
 
 @dataclass(frozen=True, eq=False)
-class Trace:
+class BackwardPass:
     """What all the steps of one backward pass share: the graph and how `.grad` started.
 
     Drawn (`draw_graph(root, step=trace)`), it is the pass before its first step: the forward
@@ -32,7 +32,7 @@ class Trace:
     start: dict[Value, Partial]  # each node's .grad before the pass
 
     @classmethod
-    def fresh(cls, root: Value) -> Trace:
+    def fresh(cls, root: Value) -> BackwardPass:
         """A pass of its own from `root`, every gradient from 0, as drawings and pages show
         backward: it reads the graph and never writes a `.grad`."""
         order = topological_order(root)
@@ -40,31 +40,18 @@ class Trace:
 
     def grad(self, node: Value, total: Partial) -> Partial:
         """`node.grad` once this pass has added `total`, combined as `Value.backward` does."""
-        before = self.start[node]
-        return before + total if before else total
+        return graph.added(self.start[node], total)
 
     @cached_property
     def steps(self) -> tuple[Step, ...]:
         """Every step of this pass, from a pass of its own that leaves every `.grad` as it was:
         all that a drawing of any one step may show, so it can size its boxes once for all."""
-        return tuple(_steps(self, graph.backward_pass(self.root, observe=True, results={})))
+        return tuple(_steps(self, graph.backward_pass(self.root, observe=True, aside=True)))
 
     @cached_property
     def texts(self) -> tuple[str, ...]:
         """Each step's chain rule, as `str(step)` writes it."""
         return tuple(str(step) for step in self.steps)
-
-
-@dataclass(frozen=True)
-class Term:
-    """One parent's share of a step: ∂L/∂parent += ∂L/∂node · ∂node/∂parent."""
-
-    parent: Value
-    local: Partial  # ∂node/∂parent
-    contribution: Partial  # local · the step's gradient
-    before: Partial | None  # this pass's ∂L/∂parent before the step (None: nothing yet)
-    total: Partial  # this pass's ∂L/∂parent so far, contribution included
-    grad: Partial  # parent.grad once the pass is over if nothing more arrived: total + the old
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -76,7 +63,7 @@ class Step:
     grad: Partial  # this pass's ∂L/∂node
     terms: tuple[Term, ...]
     previous: Step | None
-    trace: Trace
+    trace: BackwardPass
 
     def totals(self) -> dict[Value, Partial]:
         """This pass's ∂L/∂node, so far, for every node reached by this step."""
@@ -135,17 +122,14 @@ def backward_steps(root: Value) -> Iterator[Step]:
     closed before its end), the pass leaves every `.grad` as it was, as `backward()` does.
     """
     order = topological_order(root)
-    trace = Trace(root, node_names(order), {n: n.grad for n in order})
+    trace = BackwardPass(root, node_names(order), {n: n.grad for n in order})
     yield from _steps(trace, graph.backward_pass(root, observe=True))
 
 
-def _steps(trace: Trace, visits: Iterator[graph.Visit]) -> Iterator[Step]:
+def _steps(trace: BackwardPass, visits: Iterator[graph.Visit]) -> Iterator[Step]:
     """The steps of `trace`'s pass, one per visit of its chain-rule loop."""
     previous = None
-    for visit in visits:
-        terms = tuple(
-            Term(*term, trace.grad(term.parent, term.total)) for term in visit.terms
-        )
+    for node, gradient, terms in visits:
         index = 0 if previous is None else previous.index + 1
-        previous = Step(index, visit.node, visit.gradient, terms, previous, trace)
+        previous = Step(index, node, gradient, terms, previous, trace)
         yield previous

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from .value import Value, _data
+from ..value import Value, data_of
 
 SHORT = 24  # the longest expression used as a name
 ELIDED = "…"  # an unnamed operand in a name that would be too long with it written out
@@ -103,7 +103,7 @@ def _tightness(node: Value, name: str) -> int:
 def number(x: float | Value) -> str:
     """`x` in at most 4 significant digits: 0.3333, 1.235e6, 2e-7, ∞, nan. A `Value` (a
     gradient built by `backward(create_graph=True)`) is shown by its data."""
-    x = _data(x)
+    x = data_of(x)
     if math.isnan(x):
         return "nan"
     if math.isinf(x):

@@ -10,7 +10,8 @@ from collections.abc import Callable, Mapping
 from numbers import Real
 from typing import Any
 
-from .functional import value_and_grad
+from ..functional import value_and_grad
+from ..value import Value
 from .gradcheck import (
     Inputs,
     agrees,
@@ -22,7 +23,6 @@ from .gradcheck import (
     title,
 )
 from .report import GradcheckError, Report, Row
-from .value import Value
 
 Derivation = Callable[..., Any] | float
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from ..value import Value
 from .captures import Ways
 from .codegen import RecordedGraph, Replay, Writer, compilable, listed, product
 from .tracing import Symbol
-from .value import Value
 
 ROLL_ABOVE = 20_000  # nodes; below, straight-line code (faster per call) compiles quickly
 _MIN_REPEATS = 8  # repetitions that make a run worth a loop

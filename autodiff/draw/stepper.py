@@ -17,37 +17,37 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .graph import topological_order
+from ..graph import topological_order
+from ..value import Value
 from .progress import Progress
 from .render import draw_graph
-from .steps import Step, Trace
+from .steps import BackwardPass, Step
 from .theme import theme as find_theme
-from .value import Value
 
 STEP_FILE = re.compile(r"step_\d{3,}\.svg")  # what write_step_svgs writes, and only that
 
 
-def _trace(root: Value, options: dict[str, Any]) -> Trace:
+def _trace(root: Value, options: dict[str, Any]) -> BackwardPass:
     """A backward pass of its own from `root`, every gradient from 0, `.grad` left alone."""
     draw_graph(root, **options)  # refuse bad options or a graph too large before the pass
-    trace = Trace.fresh(root)
+    trace = BackwardPass.fresh(root)
     if not trace.steps:
         raise ValueError("nothing to step through: the output is a leaf, with no parents")
     return trace
 
 
-def _frames(trace: Trace) -> list[Step | Trace]:
+def _frames(trace: BackwardPass) -> list[Step | BackwardPass]:
     """The forward pass, then every step of the pass."""
     return [trace, *trace.steps]
 
 
-def _heading(frame: Step | Trace, last: int) -> str:
-    if isinstance(frame, Trace):
+def _heading(frame: Step | BackwardPass, last: int) -> str:
+    if isinstance(frame, BackwardPass):
         return f"step 0 of {last}: the forward pass, every value computed, no gradient yet"
     return f"step {frame.index + 1} of {last}: at {frame.trace.names[frame.node]}"
 
 
-def _changes(root: Value, trace: Trace, show_grad: bool) -> list[list]:
+def _changes(root: Value, trace: BackwardPass, show_grad: bool) -> list[list]:
     """Per frame: the index of the current node (-1 for none), then [node index, state, grad
     text] for every node whose state or text differs from the frame before (all at frame 0)."""
     order = topological_order(root)

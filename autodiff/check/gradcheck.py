@@ -27,9 +27,9 @@ from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any
 
-from .functional import grad, hessian, value_and_grad
+from ..functional import grad, hessian, value_and_grad
+from ..value import Value
 from .report import GradcheckError, Report, Row
-from .value import Value
 
 Inputs = Real | Value | Sequence[Real | Value]
 

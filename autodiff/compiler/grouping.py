@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..rules import ADD, WEIGHTED_SUM, Primitive
 from .codegen import RecordedGraph
-from .value import ADD, WEIGHTED_SUM, Primitive
 
 Grid = np.ndarray  # of node positions in the recorded order, one per element of an array
 

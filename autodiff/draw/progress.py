@@ -6,23 +6,23 @@ from __future__ import annotations
 from collections import Counter
 from functools import cached_property
 
+from ..value import Partial, Value
 from .notation import number
-from .steps import Step, Trace
-from .value import Partial, Value
+from .steps import BackwardPass, Step
 
 
 class Progress:
-    """The pass of `step` (a `Step`, or its `Trace` before the first step) as it stands then.
+    """The pass of `step` (a `Step`, or its `BackwardPass` before the first step) as it stands then.
 
     Without a step, backward has finished: every gradient is shown as `.grad` holds it.
     """
 
-    def __init__(self, order: list[Value], step: Step | Trace | None) -> None:
+    def __init__(self, order: list[Value], step: Step | BackwardPass | None) -> None:
         self.step = step
         self.current = step.node if isinstance(step, Step) else None
         if step is None:
             return
-        self.trace = step if isinstance(step, Trace) else step.trace
+        self.trace = step if isinstance(step, BackwardPass) else step.trace
         self.totals = step.totals() if isinstance(step, Step) else {}
         self.uses = Counter(parent for node in order for parent in node.parents)
         self.received: Counter[Value] = Counter()

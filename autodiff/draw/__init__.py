@@ -1,0 +1,1 @@
+"""The pictures: graphs drawn, the chain rule written out step by step, and the stepper page."""
