@@ -59,9 +59,6 @@ def test_no_file_keeps_a_merge_conflict_marker():
     assert [p.name for p in shipped if p.is_file() and marker.search(p.read_text("utf-8"))] == []
 
 
-# The compiler's modules are another branch's to reshape (issue 22 edits them in parallel);
-# until that lands these may exceed the limits below. Its merge empties this list.
-PENDING = {"autodiff/compiler/compiled.py", "autodiff/compiler/codegen.py"}
 MAX_FUNCTION_LINES, MAX_MODULE_LINES, MAX_TOP_LEVEL_MODULES = 50, 400, 10
 
 
@@ -76,8 +73,6 @@ def test_autodiff_keeps_at_most_ten_modules_at_its_top_level():
 @pytest.mark.parametrize("path", library_modules(), ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_no_module_is_over_400_lines_nor_any_function_over_50(path):
     text = path.read_text(encoding="utf-8")
-    if path.relative_to(ROOT).as_posix() in PENDING:
-        pytest.skip("pending: the compiler's branch reshapes it")
     assert len(text.splitlines()) <= MAX_MODULE_LINES
     long = [
         f"{node.name}: {node.end_lineno - node.lineno + 1} lines"
@@ -87,6 +82,3 @@ def test_no_module_is_over_400_lines_nor_any_function_over_50(path):
     ]
     assert long == []
 
-
-def test_the_pending_list_names_only_modules_that_exist():
-    assert all((ROOT / name).is_file() for name in PENDING)

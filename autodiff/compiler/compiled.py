@@ -46,6 +46,7 @@ from ..graph import backpropagate, collector_paused
 from ..mode import Switch, enable_grad
 from ..rules import weighted_sum
 from ..value import Value
+from . import keys
 from .captures import ways_to
 from .codegen import Guard, RecordedGraph, write_replay
 from .rolled import ROLL_ABOVE, write_rolled_replay
@@ -172,7 +173,7 @@ class Compiled:
         indices = _argnums(self.argnums, len(args), "compile")
         if self.eager:
             return (*_eagerly(self.f, self.argnums, args, kwargs), indices)
-        key, numbers = _key(args, kwargs, indices)
+        key, numbers = keys.key(args, kwargs, indices)
         found = False
         for recording in self.recordings:
             if recording.key != key:
@@ -261,74 +262,13 @@ def _resume(run: Any, cotangent: Any) -> tuple:
 
 def _cotangent(cotangent: Any, count: int | None) -> Any:
     if count is None:
-        return _number(cotangent, "the pullback's gradient")
+        return keys.number(cotangent, "the pullback's gradient")
     if not isinstance(cotangent, (list, tuple)) or len(cotangent) != count:
         raise ValueError(
             f"compile: the pullback needs a gradient for each of the {count} "
             f"outputs, got {cotangent!r}"
         )
-    return tuple(_number(c, "the pullback's gradient") for c in cotangent)
-
-
-# --- what selects a recording -----------------------------------------------------------------
-
-
-def _key(args: tuple, kwargs: dict, indices: tuple) -> tuple[tuple, list[float]]:
-    """What a recording must match (the shapes of the differentiated arguments, the others'
-    values) and the numbers to replay it on, in the order of the recording's inputs."""
-    differentiated = dict.fromkeys(indices)
-    numbers: list[float] = []
-    for i in differentiated:
-        a = args[i]
-        items = a if isinstance(a, (list, tuple)) else (a,)
-        numbers += [e if type(e) is float else _number(e, f"argument {i}") for e in items]
-    key = tuple(
-        _shape_of(a) if i in differentiated else _frozen(a, f"argument {i}")
-        for i, a in enumerate(args)
-    )
-    static = tuple(sorted((name, _frozen(v, f"keyword argument {name}"))
-                          for name, v in kwargs.items()))
-    return (key, static), numbers
-
-
-def _shape_of(a: Any) -> Any:
-    return (type(a), len(a)) if isinstance(a, (list, tuple)) else float
-
-
-def _number(x: Any, what: str) -> float:
-    if isinstance(x, Value):
-        raise TypeError(
-            f"compile: {what} is a Value; a compiled function replays numbers (to differentiate "
-            "through Values, call f or value_and_grad)"
-        )
-    if not isinstance(x, Real):
-        raise TypeError(f"compile: {what} must be a number or a flat list of numbers, got {x!r}")
-    return float(x)
-
-
-def _frozen(x: Any, what: str) -> Any:
-    """`x` as part of a recording's key: typed (1 and 1.0 may send f different ways), lists and
-    tuples by their items, floats by their bits (`==` has 0.0 equal to -0.0, which `copysign`
-    tells apart, and NaN equal to nothing, which would record on every call)."""
-    if isinstance(x, Value):
-        raise TypeError(
-            f"compile: {what} is a Value; a compiled function replays numbers (close over "
-            "Values instead: their .data is read on each call)"
-        )
-    if isinstance(x, (list, tuple)):
-        return type(x), tuple(_frozen(e, what) for e in x)
-    if isinstance(x, float):
-        return type(x), x.hex()  # every NaN is "nan"; -0.0 is "-0x0.0p+0"
-    if isinstance(x, complex):
-        return type(x), x.real.hex(), x.imag.hex()
-    try:
-        hash(x)
-    except TypeError:
-        raise TypeError(
-            f"compile: {what} is not differentiated, so the recording depends on its value and "
-            f"it must be hashable (or a list of hashables), got {type(x).__name__}"
-        ) from None
-    return type(x), x
+    return tuple(keys.number(c, "the pullback's gradient") for c in cotangent)
 
 
 # --- recording --------------------------------------------------------------------------------
@@ -387,7 +327,7 @@ def _eagerly(f: Callable, argnums: ArgNums, args: tuple, kwargs: dict) -> tuple:
     """What a replay gives (the number of outputs, the run, the outputs), from f itself."""
     for i in dict.fromkeys(_argnums(argnums, len(args), "compile")):
         for e in args[i] if isinstance(args[i], (list, tuple)) else (args[i],):
-            _number(e, f"argument {i}")
+            keys.number(e, f"argument {i}")
     out, inputs, _ = _evaluate(f, argnums, args, kwargs, "compile")
     outputs, count = _outputs(out)
     run = _backward(outputs, list(dict.fromkeys(_flat(inputs))), count)
