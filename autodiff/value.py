@@ -322,10 +322,7 @@ def build(
     it spells out one and two parents rather than build a list for a star call.
     """
     forward, rule, mode = primitive.forward, primitive.derivative, current()
-    if known is not None:
-        data, local_grads = known
-        local_grads = local_grads if mode.grad_enabled else None
-    elif len(parents) == 2:
+    if len(parents) == 2:
         a, b = parents
         if type(a) is not Value or type(b) is not Value:  # a number beside a Value
             parents = a, b = operand(a, primitive.name), operand(b, primitive.name)
@@ -336,6 +333,9 @@ def build(
         x = parents[0].data
         data = forward(x)
         local_grads = rule(x, data) if mode.grad_enabled else None
+    elif known is not None:
+        data, local_grads = known
+        local_grads = local_grads if mode.grad_enabled else None
     else:
         inputs = [p.data for p in parents]
         data = forward(*inputs)
