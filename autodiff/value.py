@@ -283,7 +283,7 @@ def _name(name: object, label: object) -> str | None:
 # --- operands ----------------------------------------------------------------------------------
 
 
-def number(x: object, op: str) -> float:
+def as_float(x: object, op: str) -> float:
     """`x` as a float, or a TypeError naming the operation `op` and `x`."""
     if type(x) is float or type(x) is int or isinstance(x, Real):  # the ABC check is slow
         return float(x)
@@ -294,7 +294,7 @@ def operand(x: Operand, op: str) -> Value:
     """`x` as a Value: numbers become constant leaves; anything else is refused."""
     if isinstance(x, Value):
         return x
-    node = Value(number(x, op))
+    node = Value(as_float(x, op))
     recording = current().recording
     if recording is not None:  # compile writes such a constant into the code it generates
         recording.constants.add(node)
