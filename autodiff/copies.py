@@ -50,12 +50,8 @@ def fields(node: Value) -> tuple:
 
 
 def restore(node: Value, state: tuple) -> None:
-    """Fill `node` in from its saved fields, or from the `(attributes, fields)` of pickles made
-    before this format (less the mark of the original's last walk, if they have one)."""
+    """Fill `node` in from its saved fields (less the mark of the original's last walk)."""
     node._walk = None
-    if len(state) == 2:
-        attributes, named = state
-        state = (*(named[name] for name in FIELDS), attributes)
     *values, attributes = state
     for name, value in zip(FIELDS, values):
         setattr(node, name, value)

@@ -197,8 +197,11 @@ def _pass_in_grad(
             node.grad = start
     finished = False
     try:
-        start = dict(zip(order, before)) if observe else {}
-        yield from _chain_rule_pass(order, create_graph, observe, None, start)
+        if create_graph or observe or current().anomaly:
+            start = dict(zip(order, before)) if observe else {}
+            yield from _chain_rule_pass(order, create_graph, observe, None, start)
+        else:
+            _plain_pass(order)
         finished = True
         if results is not None:
             results.update((node, node.grad) for node in order)
@@ -250,6 +253,21 @@ def _chain_rule_pass(
             for node in order:
                 if node.grad is NOTHING:
                     node.grad = Value(0.0)
+
+
+def _plain_pass(order: list[Value]) -> None:
+    """`chain_rule` at every node, from the output back, into `.grad`: the usual pass, with
+    nothing to watch, so the loop is as lean as it can be (it runs on every training step)."""
+    order[-1].grad = 1.0
+    for node in reversed(order):
+        local_grads, gradient = node.local_grads, node.grad
+        if local_grads is None:  # a node made micrograd's way runs its own closure
+            node._backward()
+        elif local_grads and (gradient != 0.0 or len(local_grads) < 3
+                              or not math.isfinite(sum(local_grads))):
+            chain_rule(node.parents, local_grads, gradient)
+        # else a leaf, or every contribution is ±0, which leaves every sum as it is: a neuron's
+        # z behind a relu at rest gives its many parents nothing, so they are skipped
 
 
 def _observed(

@@ -44,7 +44,7 @@ class Mode:
 
 PLAIN = Mode()  # what a program runs in unless it asks otherwise: the operations' fast path
 _MODE: ContextVar[Mode] = ContextVar("autodiff_mode", default=PLAIN)  # PLAIN is never changed
-current = _MODE.get  # a slotted record behind a bound method: about 15 ns per read
+current = _MODE.get  # a bound method: read on every operation, so no Python frame of its own
 
 
 class Switch(ContextDecorator):

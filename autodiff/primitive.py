@@ -15,7 +15,16 @@ from numbers import Integral, Real
 from typing import Any, TypeVar
 
 from .compiler import arrays
-from .rules import Binding, Notation, Primitive, builtin, function, pow_, power_slope
+from .rules import (
+    SUPERSCRIPT,
+    Binding,
+    Notation,
+    Primitive,
+    builtin,
+    function,
+    pow_,
+    power_slope,
+)
 from .value import Number, Partial, Value
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -99,9 +108,6 @@ def _rule(name: str, derivative: Callable[..., Any]) -> Callable[..., tuple[Part
         return tuple(p if isinstance(p, Value) else float(p) for p in partials)
 
     return rule
-
-
-SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
 def _power_notation(n: Number) -> Notation:

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from .compiler import arrays
 from .mode import current
-from .value import Operand, Partial, Value, build, data_of, number, operand
+from .value import Operand, Partial, Value, as_float, build, data_of, operand
 
 Notation = Callable[[Sequence[str]], str]
 
@@ -68,7 +68,7 @@ class Primitive:
         if self.arity is not None and len(args) != self.arity:
             raise TypeError(f"{self.name} takes {self.arity} argument(s), got {len(args)}")
         if not any(isinstance(x, Value) for x in args):
-            return self.forward(*(number(x, self.name) for x in args))
+            return self.forward(*(as_float(x, self.name) for x in args))
         return build(self, tuple(operand(x, self.name) for x in args))
 
     def __reduce__(self) -> tuple:
@@ -303,6 +303,12 @@ def _log_sum_exp_derivative(*args: Partial) -> tuple[Partial, ...]:
 
 
 # --- how a drawing writes each primitive -----------------------------------------------------
+
+
+# Unicode's small digits, the one table of them: exponents, the backpropagation notation's
+# indices (nn), and drawings, which mark them up as <SUB> and <SUP>.
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUPERSCRIPT = str.maketrans("0123456789-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾")
 
 
 def infix(symbol: str) -> Notation:

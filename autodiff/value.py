@@ -283,7 +283,7 @@ def _name(name: object, label: object) -> str | None:
 # --- operands ----------------------------------------------------------------------------------
 
 
-def number(x: object, op: str) -> float:
+def as_float(x: object, op: str) -> float:
     """`x` as a float, or a TypeError naming the operation `op` and `x`."""
     if type(x) is float or type(x) is int or isinstance(x, Real):  # the ABC check is slow
         return float(x)
@@ -294,7 +294,7 @@ def operand(x: Operand, op: str) -> Value:
     """`x` as a Value: numbers become constant leaves; anything else is refused."""
     if isinstance(x, Value):
         return x
-    node = Value(number(x, op))
+    node = Value(as_float(x, op))
     recording = current().recording
     if recording is not None:  # compile writes such a constant into the code it generates
         recording.constants.add(node)
@@ -322,10 +322,7 @@ def build(
     it spells out one and two parents rather than build a list for a star call.
     """
     forward, rule, mode = primitive.forward, primitive.derivative, current()
-    if known is not None:
-        data, local_grads = known
-        local_grads = local_grads if mode.grad_enabled else None
-    elif len(parents) == 2:
+    if len(parents) == 2:
         a, b = parents
         if type(a) is not Value or type(b) is not Value:  # a number beside a Value
             parents = a, b = operand(a, primitive.name), operand(b, primitive.name)
@@ -336,6 +333,9 @@ def build(
         x = parents[0].data
         data = forward(x)
         local_grads = rule(x, data) if mode.grad_enabled else None
+    elif known is not None:
+        data, local_grads = known
+        local_grads = local_grads if mode.grad_enabled else None
     else:
         inputs = [p.data for p in parents]
         data = forward(*inputs)

@@ -11,19 +11,19 @@ from collections.abc import Callable
 
 from autodiff import Value
 
-_APPLY: dict[str, Callable[[Value], Value]] = {
+APPLY: dict[str, Callable[[Value], Value]] = {
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
     "relu": Value.relu,
     "linear": lambda z: z,  # adds no node: a is z itself
 }
 
-ACTIVATIONS: tuple[str, ...] = tuple(_APPLY)
+ACTIVATIONS: tuple[str, ...] = tuple(APPLY)
 
 
 def check_activation(name: object, where: str) -> str:
     """`name` if it is a known activation; a ValueError listing the valid ones otherwise."""
-    if name not in _APPLY:
+    if name not in APPLY:
         raise ValueError(f"{where}: unknown activation {name!r}; choose one of {ACTIVATIONS}")
     return name
 
@@ -49,7 +49,7 @@ def choose_activation(activation: object, nonlin: object, where: str) -> str:
 
 def activate(z: Value, name: str) -> Value:
     """a = g(z)."""
-    return _APPLY[name](z)
+    return APPLY[name](z)
 
 
 def init_limit(name: str, fan_in: int, fan_out: int) -> float:

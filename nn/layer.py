@@ -87,7 +87,7 @@ class Layer(Module):
              for k, xk in enumerate(x, 1)]
         neurons = self.neurons
         z = weighted_sums([n.w for n in neurons], x, [n.b for n in neurons])
-        out = [neuron._activate(zj) for neuron, zj in zip(neurons, z)]
+        out = [neuron.activate(zj) for neuron, zj in zip(neurons, z)]
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from autodiff import Value, weighted_sum
 
 from . import _rng, _validate
-from .activations import activate, choose_activation, init_limit
+from .activations import APPLY, choose_activation, init_limit
 from .module import Module
 from .notation import Place
 
@@ -53,14 +53,14 @@ class Neuron(Module):
         return weighted_sum(self.w, _validate.inputs(x, len(self.w), "Neuron"), self.b)
 
     def __call__(self, x: _validate.Inputs) -> Value:
-        return self._activate(self.weighted_input(x))
+        return self.activate(self.weighted_input(x))
 
-    def _activate(self, z: Value) -> Value:
+    def activate(self, z: Value) -> Value:
         """a = g(z), from this neuron's z (a layer makes all its neurons' z at once): the one
         place where a neuron's values are named and activated."""
         place = self.place
         z.name, z.group = place.weighted_input, place.group
-        a = activate(z, self.activation)
+        a = APPLY[self.activation](z)
         a.name, a.group = place.activation, place.group  # a linear a is z itself
         return a
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, cached_property
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+from autodiff.rules import SUBSCRIPT as _SUB
+from autodiff.rules import SUPERSCRIPT as _SUP
 
 SAMPLE_COST = "C₀"  # the cost of one sample; in a batch, sample i's is C_i
 BATCH_COST = "C"

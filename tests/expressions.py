@@ -10,38 +10,41 @@ from __future__ import annotations
 import sympy as sp
 from hypothesis import strategies as st
 
-from autodiff import Value
+from autodiff import PRIMITIVES, Value
 
 X, Y = sp.symbols("x y", real=True)
 SYMBOLS = {"x": X, "y": Y}
 
-# name -> (on a Value, on a SymPy expression)
+# The one table of the engine's operations beside SymPy's: name -> (on a Value, on a SymPy
+# expression, the special points where tests/test_rules.py compares them). relu and abs are
+# written piecewise, taking the engine's (and PyTorch's) slope at the kink: 0.
 UNARY = {
-    "neg": (lambda v: -v, lambda s: -s),
-    "exp": (lambda v: v.exp(), sp.exp),
-    "log": (lambda v: v.log(), sp.log),
-    "tanh": (lambda v: v.tanh(), sp.tanh),
-    "sigmoid": (lambda v: v.sigmoid(), lambda s: 1 / (1 + sp.exp(-s))),
-    "relu": (lambda v: v.relu(), lambda s: (s + sp.sqrt(s**2)) / 2),
-    "sin": (lambda v: v.sin(), sp.sin),
-    "cos": (lambda v: v.cos(), sp.cos),
-    "sqrt": (lambda v: v.sqrt(), sp.sqrt),
-    "abs": (lambda v: abs(v), lambda s: sp.sqrt(s**2)),
-    "square": (lambda v: v**2, lambda s: s**2),
-    "cube": (lambda v: v**3, lambda s: s**3),
-    "reciprocal": (lambda v: v**-1, lambda s: s**-1),
-    "root": (lambda v: v**0.5, lambda s: s ** sp.Rational(1, 2)),
+    "neg": (lambda v: -v, lambda s: -s, [0, 1, -1]),
+    "exp": (lambda v: v.exp(), sp.exp, [0, 1, -1]),
+    "log": (lambda v: v.log(), sp.log, [1, sp.E, sp.Rational(1, 2)]),
+    "tanh": (lambda v: v.tanh(), sp.tanh, [0, 1, -1]),
+    "sigmoid": (lambda v: v.sigmoid(), lambda s: 1 / (1 + sp.exp(-s)), [0, 1, -1]),
+    "softplus": (PRIMITIVES["softplus"], lambda s: sp.log(1 + sp.exp(s)), [0, 1, -1, 40, -40]),
+    "relu": (lambda v: v.relu(), lambda s: sp.Piecewise((s, s > 0), (0, True)), [0, 1, -1]),
+    "sin": (lambda v: v.sin(), sp.sin, [0, 1, -1, sp.pi / 2]),
+    "cos": (lambda v: v.cos(), sp.cos, [0, 1, -1, sp.pi]),
+    "sqrt": (lambda v: v.sqrt(), sp.sqrt, [1, 4, sp.Rational(1, 4)]),
+    "abs": (lambda v: abs(v), lambda s: sp.Piecewise((s, s > 0), (-s, s < 0), (0, True)),
+            [0, 1, -1]),
+    "square": (lambda v: v**2, lambda s: s**2, [0, 1, -1]),
+    "cube": (lambda v: v**3, lambda s: s**3, [0, 1, -1]),
+    "reciprocal": (lambda v: v**-1, lambda s: s**-1, [1, -1, 2]),
+    "root": (lambda v: v**0.5, lambda s: s ** sp.Rational(1, 2), [1, 4, sp.Rational(1, 4)]),
 }
+# name -> (the operation, the special points (a, b) where tests/test_rules.py compares it)
 BINARY = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "**": lambda a, b: a**b,
+    "+": (lambda a, b: a + b, [(0, 1), (1, -1), (-1, 0)]),
+    "-": (lambda a, b: a - b, [(0, 1), (1, -1), (-1, 0)]),
+    "*": (lambda a, b: a * b, [(0, 1), (1, -1), (0, 0), (-1, 2)]),
+    "/": (lambda a, b: a / b, [(0, 1), (1, -1), (-1, 2), (1, 1)]),
+    "**": (lambda a, b: a**b, [(2, 0), (2, 1), (1, 0), (1, 2), (sp.Rational(1, 2), -1),
+                               (2, -2), (3, sp.Rational(1, 2)), (1, 1), (sp.E, 0)]),
 }
-# |s| is written as sqrt(s**2) and relu(s) as (s + |s|)/2: the same functions, whose
-# symbolic derivatives SymPy takes by the chain rule (Abs and Max give unevaluated re/im
-# and Heaviside terms on expressions that SymPy cannot prove real).
 # Operations whose derivative jumps at 0: points too close to the jump are not compared.
 KINKS = {"relu", "abs"}
 
@@ -73,9 +76,9 @@ def build(tree, leaves: dict, numbers_as=float):
         return numbers_as(children[0])
     args = [build(child, leaves, numbers_as) for child in children]
     if op in UNARY:
-        engine, symbolic = UNARY[op]
+        engine, symbolic, _ = UNARY[op]
         return engine(args[0]) if isinstance(args[0], Value) else symbolic(args[0])
-    return BINARY[op](*args)
+    return BINARY[op][0](*args)
 
 
 def sympy_expr(tree):

@@ -8,37 +8,15 @@ import math
 
 import pytest
 import sympy as sp
+from expressions import BINARY, UNARY
 
 from autodiff import PRIMITIVES, AnomalyError, Value, detect_anomaly, grad, hessian
 from autodiff.rules import FUNCTIONS
 
 x_, y_ = sp.symbols("x y", real=True)
 
-# name: (the engine's function, SymPy's, special points). relu and abs are written piecewise
-# so that SymPy takes the engine's (and PyTorch's) value at the kink: slope 0.
-UNARY = {
-    "exp": (Value.exp, sp.exp, [0, 1, -1]),
-    "log": (Value.log, sp.log, [1, sp.E, sp.Rational(1, 2)]),
-    "tanh": (Value.tanh, sp.tanh, [0, 1, -1]),
-    "sigmoid": (Value.sigmoid, lambda t: 1 / (1 + sp.exp(-t)), [0, 1, -1]),
-    "relu": (Value.relu, lambda t: sp.Piecewise((t, t > 0), (0, True)), [0, 1, -1]),
-    "sin": (Value.sin, sp.sin, [0, 1, -1, sp.pi / 2]),
-    "cos": (Value.cos, sp.cos, [0, 1, -1, sp.pi]),
-    "sqrt": (Value.sqrt, sp.sqrt, [1, 4, sp.Rational(1, 4)]),
-    "abs": (Value.abs, lambda t: sp.Piecewise((t, t > 0), (-t, t < 0), (0, True)), [0, 1, -1]),
-    "neg": (Value.__neg__, lambda t: -t, [0, 1, -1]),
-    "softplus": (PRIMITIVES["softplus"], lambda t: sp.log(1 + sp.exp(t)), [0, 1, -1, 40, -40]),
-}
 POWERS = [(n, base) for n in (0, 1, 2, 3, -1, -2, 0.5, 1.5, 2.5, 3.0)
           for base in (0, 1, -1, 2) if not (base == 0 and n < 0) and not (base < 0 and n % 1)]
-BINARY = {
-    "+": (lambda a, b: a + b, [(0, 1), (1, -1), (-1, 0)]),
-    "-": (lambda a, b: a - b, [(0, 1), (1, -1), (-1, 0)]),
-    "*": (lambda a, b: a * b, [(0, 1), (1, -1), (0, 0), (-1, 2)]),
-    "/": (lambda a, b: a / b, [(0, 1), (1, -1), (-1, 2), (1, 1)]),
-    "**": (lambda a, b: a**b, [(2, 0), (2, 1), (1, 0), (1, 2), (sp.Rational(1, 2), -1),
-                               (2, -2), (3, sp.Rational(1, 2)), (1, 1), (sp.E, 0)]),
-}
 
 
 def expected(expression, symbols, point) -> float:
@@ -199,14 +177,14 @@ def test_the_command_line_and_the_drawing_read_the_table():
         assert expression(node, names) == text
 
 
-def test_operators_written_out_record_what_the_table_rules_give():
+def test_every_node_keeps_what_its_table_rule_gives_bit_for_bit():
     from autodiff import weighted_sum
 
     for a, b in [(2.0, -3.0), (0.0, 1.5), (-1.0, 0.25), (math.nan, 1.0)]:
         x, y = Value(a), Value(b)
-        written_out = (x + y, x - y, x * y, x / y, -x, 1.5 + x, x.relu(), y.relu(), x.tanh(),
+        made = (x + y, x - y, x * y, x / y, -x, 1.5 + x, x.relu(), y.relu(), x.tanh(),
                        weighted_sum([x, 2.0], [y, x], 0.5))
-        for node in written_out:
+        for node in made:
             inputs = [p.data for p in node.parents]
             rule = node.primitive.derivative(*inputs, node.data)
             assert list(map(float.hex, node.local_grads)) == list(map(float.hex, rule)), node.op

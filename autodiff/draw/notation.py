@@ -60,7 +60,8 @@ def _short(node: Value, names: dict[Value, str]) -> str | None:
 def expression(node: Value, names: dict[Value, str]) -> str:
     """How `node` was computed from its parents, in their names: "x × y", "tanh(n)", "(a − y)²",
     as its primitive's notation writes it, with the parentheses precedence needs."""
-    _, need, need_last = _syntax(node)
+    binding = node.primitive.binding
+    need, need_last = binding.operands, binding.last
     last = len(node.parents) - 1
     operands = []
     for i, parent in enumerate(node.parents):
@@ -80,13 +81,9 @@ def local(node: Value, parent: Value, names: dict[Value, str]) -> str:
     """∂node/∂parent written with the operation, ∂(x × y)/∂x: it never reads as a gradient of
     the output such as ∂L/∂x, even at the output itself."""
     written = expression(node, names)
-    if _syntax(node)[0] != _ATOM:
+    if node.primitive.binding.own != _ATOM:
         written = f"({written})"
     return f"∂{written}/∂{operand(parent, names)}"
-
-
-def _syntax(node: Value) -> tuple[int, int, int]:
-    return node.primitive.binding
 
 
 def _tightness(node: Value, name: str) -> int:
@@ -97,7 +94,7 @@ def _tightness(node: Value, name: str) -> int:
         return _ATOM
     if not node.parents:
         return 0 if name.startswith("-") else _ATOM
-    return _syntax(node)[0]
+    return node.primitive.binding.own
 
 
 def number(x: float | Value) -> str:

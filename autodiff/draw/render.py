@@ -20,6 +20,7 @@ from html import escape
 import graphviz
 
 from ..graph import local_derivatives, topological_order
+from ..rules import SUBSCRIPT, SUPERSCRIPT
 from ..value import Value
 from .dot import Drawing
 from .notation import expression, is_constant, node_names, number
@@ -303,8 +304,9 @@ class _Cells:
 
 # Unicode's small digits as <SUB> and <SUP> in a smaller font: renderers measure plain digits
 # well and these badly (graphviz-pure as three spaces each), which widened every box.
-_SCRIPTS = {**dict.fromkeys("₀₁₂₃₄₅₆₇₈₉", "SUB"), **dict.fromkeys("⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻", "SUP")}
-_PLAIN = str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁻", "01234567890123456789()-")
+_SCRIPTS = {**{chr(small): "SUB" for small in SUBSCRIPT.values()},
+            **{chr(small): "SUP" for small in SUPERSCRIPT.values()}}
+_PLAIN = {small: plain for table in (SUBSCRIPT, SUPERSCRIPT) for plain, small in table.items()}
 
 
 def _markup(text: str, fontsize: float) -> str:
