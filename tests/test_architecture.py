@@ -61,7 +61,7 @@ def test_no_file_keeps_a_merge_conflict_marker():
 
 # The compiler's modules are another branch's to reshape (issue 22 edits them in parallel);
 # until that lands these may exceed the limits below. Its merge empties this list.
-PENDING = {"autodiff/compiler/compiled.py", "autodiff/compiler/codegen.py"}
+PENDING = {"autodiff/compiler/compiled.py"}  # 403 lines
 MAX_FUNCTION_LINES, MAX_MODULE_LINES, MAX_TOP_LEVEL_MODULES = 50, 400, 10
 
 
@@ -79,14 +79,19 @@ def test_no_module_is_over_400_lines_nor_any_function_over_50(path):
     if path.relative_to(ROOT).as_posix() in PENDING:
         pytest.skip("pending: the compiler's branch reshapes it")
     assert len(text.splitlines()) <= MAX_MODULE_LINES
-    long = [
+    assert _too_long(text) == []
+
+
+def _too_long(text: str) -> list[str]:
+    return [
         f"{node.name}: {node.end_lineno - node.lineno + 1} lines"
         for node in ast.walk(ast.parse(text))
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
-    assert long == []
 
 
-def test_the_pending_list_names_only_modules_that_exist():
-    assert all((ROOT / name).is_file() for name in PENDING)
+@pytest.mark.parametrize("name", sorted(PENDING))
+def test_each_pending_module_still_breaks_a_limit_so_the_list_stays_honest(name):
+    text = (ROOT / name).read_text(encoding="utf-8")
+    assert len(text.splitlines()) > MAX_MODULE_LINES or _too_long(text)
