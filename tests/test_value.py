@@ -484,20 +484,18 @@ def test_a_wide_node_at_rest_still_multiplies_an_infinite_local_derivative():
 # --- copies: a graph survives deepcopy and pickle, and differentiates the same -------------
 
 
-def test_a_node_restored_without_a_walk_mark_is_walked_and_copies_carry_none():
+def test_copies_and_pickles_carry_no_walk_mark_and_are_walked_afresh():
     import copy
+    import pickle
 
     x = Value(2.0)
     y = x * x
-    y.backward()  # marks y and x
-    _, _, (attributes, fields), *_ = object.__reduce_ex__(y, 4)  # pickles' earlier format
-    del fields["_walk"]  # as in a pickle made before walks marked nodes
-    old = Value.__new__(Value)
-    old.__setstate__((attributes, fields))
-    x.grad = 0.0
-    old.backward()
+    y.backward()  # marks y and x with that walk
+    for restored in (copy.deepcopy(y), pickle.loads(pickle.dumps(y))):
+        assert restored._walk is None and restored.parents[0]._walk is None
+        restored.backward()
+        assert restored.parents[0].grad == 4.0 + 4.0  # the copy's x kept its 4, then got 4
     assert x.grad == 4.0
-    assert copy.deepcopy(y)._walk is None
 
 
 @primitive(lambda t: 2.0 / math.sqrt(math.pi) * PRIMITIVES["exp"](-t * t))  # floats or Values
