@@ -112,8 +112,14 @@ def chain_rule(parents: Sequence[Sum], local_grads: Sequence[Partial], gradient:
 
     A parent's running sum is its `.grad`, or a `Sum` a pass keeps aside for it.
     """
-    for parent, local in zip(parents, local_grads):
-        parent.grad += local * gradient
+    if len(parents) == 2:  # most nodes: unpacked, without zip's iterator
+        a, b = parents
+        da, db = local_grads
+        a.grad += da * gradient
+        b.grad += db * gradient
+    else:
+        for parent, local in zip(parents, local_grads):
+            parent.grad += local * gradient
 
 
 class Sum:

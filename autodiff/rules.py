@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from .compiler import arrays
 from .mode import current
-from .value import Operand, Partial, Value, as_float, build, data_of, operand
+from .value import GENERATED, Operand, Partial, Value, as_float, build, data_of, operand
 
 Notation = Callable[[Sequence[str]], str]
 
@@ -391,5 +391,5 @@ PRIMITIVES: dict[str, Primitive] = {
 }
 # The elementary functions a user calls by name, as methods of Value and in `autodiff graph`.
 FUNCTIONS: tuple[str, ...] = tuple(
-    name for name, p in PRIMITIVES.items() if p.arity == 1 and hasattr(Value, name)
+    name for name, p in PRIMITIVES.items() if p.arity == 1 and name in GENERATED
 )

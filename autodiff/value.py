@@ -24,6 +24,15 @@ Number = int | float
 Operand = Union["Value", Number]
 Partial = Union["Value", float]
 
+# The operators that run once per operation, by their primitive's name in the table: each is
+# `build` for its primitive generated as one function (the end of this file), since a call to
+# build and to the rule per operation is most of what a training step costs.
+GENERATED: dict[str, str] = {
+    "__add__": "+", "__sub__": "-", "__mul__": "*", "__truediv__": "/", "__neg__": "neg",
+    "__abs__": "abs", "abs": "abs", "exp": "exp", "log": "log", "tanh": "tanh",
+    "sigmoid": "sigmoid", "relu": "relu", "sin": "sin", "cos": "cos", "sqrt": "sqrt",
+}
+
 
 class Value:
     """A scalar in a computation graph, with the gradient that `backward` accumulates into it.
@@ -182,33 +191,20 @@ class Value:
         copies.restore(self, state)
 
     # --- arithmetic: each operator names its primitive; `build` does the rest ---------------
-
-    def __add__(self, other: Operand) -> Value:
-        return build(ADD, (self, other))
+    # (+ − × ÷, unary minus, abs and the elementary functions tanh, relu, … are the builders
+    # generated from their table entries: `GENERATED`)
 
     def __radd__(self, other: Number) -> Value:  # sum() starts with 0 + the first Value
         return build(ADD, (other, self))
 
-    def __sub__(self, other: Operand) -> Value:
-        return build(SUB, (self, other))
-
     def __rsub__(self, other: Number) -> Value:
         return build(SUB, (other, self))
-
-    def __mul__(self, other: Operand) -> Value:
-        return build(MUL, (self, other))
 
     def __rmul__(self, other: Number) -> Value:
         return build(MUL, (other, self))
 
-    def __truediv__(self, other: Operand) -> Value:
-        return build(DIV, (self, other))
-
     def __rtruediv__(self, other: Number) -> Value:
         return build(DIV, (other, self))
-
-    def __neg__(self) -> Value:
-        return build(NEG, (self,))
 
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
@@ -219,38 +215,6 @@ class Value:
 
     def __rpow__(self, base: Number) -> Value:
         return build(POW, (base, self))
-
-    def __abs__(self) -> Value:
-        return build(ABS, (self,))
-
-    # --- elementary functions ------------------------------------------------------------
-
-    def exp(self) -> Value:
-        return build(EXP, (self,))
-
-    def log(self) -> Value:
-        return build(LOG, (self,))
-
-    def tanh(self) -> Value:
-        return build(TANH, (self,))
-
-    def sigmoid(self) -> Value:
-        return build(SIGMOID, (self,))
-
-    def relu(self) -> Value:
-        return build(RELU, (self,))
-
-    def sin(self) -> Value:
-        return build(SIN, (self,))
-
-    def cos(self) -> Value:
-        return build(COS, (self,))
-
-    def sqrt(self) -> Value:
-        return build(SQRT, (self,))
-
-    def abs(self) -> Value:
-        return build(ABS, (self,))
 
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
@@ -369,5 +333,9 @@ def _report(mode: Mode, primitive: Primitive, node: Value, parents: tuple[Value,
 
 # The operators above name the table's entries, and the table's rules make nodes with `build`:
 # the table is read last, once everything it uses from here is defined.
+from .compiler.builders import generated_builder  # noqa: E402
 from .primitive import custom, power  # noqa: E402
-from .rules import ABS, ADD, COS, DIV, EXP, LOG, MUL, NEG, POW, RELU, SIGMOID, SIN, SQRT, SUB, TANH  # noqa: E402
+from .rules import ADD, DIV, MUL, POW, PRIMITIVES, SUB  # noqa: E402
+
+for _method, _name_of in GENERATED.items():
+    setattr(Value, _method, generated_builder(PRIMITIVES[_name_of]))
