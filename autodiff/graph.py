@@ -12,9 +12,10 @@ import gc
 import math
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .anomaly import check_backward
 from .mode import current, enable_grad
@@ -107,19 +108,36 @@ def _iterative(root: Value, walk: object, order: list[Value]) -> None:
             order.append(node)
 
 
-def chain_rule(parents: Sequence[Sum], local_grads: Sequence[Partial], gradient: Partial) -> None:
-    """The chain rule at one node: ∂L/∂parent += ∂L/∂node · ∂node/∂parent for each parent.
+def chain_rule(nodes: Iterable[Node]) -> None:
+    """The chain rule at each of `nodes` in turn: ∂L/∂parent += ∂L/∂node · ∂node/∂parent for
+    each parent, ∂L/∂node being the node's `.grad` as the earlier nodes left it.
 
-    A parent's running sum is its `.grad`, or a `Sum` a pass keeps aside for it.
+    A parent's running sum is its `.grad`, or a `Sum` a pass keeps aside for it (a `Node`
+    then names them). The usual pass is one call over the whole graph: no call per node.
     """
-    if len(parents) == 2:  # most nodes: unpacked, without zip's iterator
-        a, b = parents
-        da, db = local_grads
-        a.grad += da * gradient
-        b.grad += db * gradient
-    else:
-        for parent, local in zip(parents, local_grads):
-            parent.grad += local * gradient
+    for node in nodes:
+        local_grads, gradient = node.local_grads, node.grad
+        if local_grads is None:  # a node made micrograd's way runs its own closure
+            node._backward()
+        elif len(local_grads) == 2:  # most nodes: unpacked, without zip's iterator
+            a, b = node.parents
+            da, db = local_grads
+            a.grad += da * gradient
+            b.grad += db * gradient
+        elif local_grads and (gradient != 0.0 or len(local_grads) < 3
+                              or not math.isfinite(sum(local_grads))):
+            for parent, local in zip(node.parents, local_grads):
+                parent.grad += local * gradient
+        # else a leaf, or every contribution is ±0, which leaves every sum as it is: a neuron's
+        # z behind a relu at rest gives its many parents nothing, so they are skipped
+
+
+class Node(NamedTuple):
+    """The chain rule's view of a node whose sums or derivatives a pass keeps aside."""
+
+    parents: Sequence[Sum]
+    local_grads: Sequence[Partial]
+    grad: Partial
 
 
 class Sum:
@@ -251,10 +269,8 @@ def _chain_rule_pass(
             if observe:
                 terms = _observed(parents, targets, local_grads, gradient, reached, start)
                 yield node, gradient, terms
-            elif len(parents) < 3 or gradient != 0.0 or not math.isfinite(sum(local_grads)):
-                chain_rule(targets, local_grads, gradient)
-            # else every contribution is ±0, which leaves every sum as it is: a neuron's z
-            # behind a relu at rest gives its many parents nothing, so they are skipped
+            else:
+                chain_rule((Node(targets, local_grads, gradient),))
         if create_graph:  # what only constant zeros reached is a constant zero, still a Value
             for node in order:
                 if node.grad is NOTHING:
@@ -263,17 +279,9 @@ def _chain_rule_pass(
 
 def _plain_pass(order: list[Value]) -> None:
     """`chain_rule` at every node, from the output back, into `.grad`: the usual pass, with
-    nothing to watch, so the loop is as lean as it can be (it runs on every training step)."""
+    nothing to watch, so it is one call (it runs on every training step)."""
     order[-1].grad = 1.0
-    for node in reversed(order):
-        local_grads, gradient = node.local_grads, node.grad
-        if local_grads is None:  # a node made micrograd's way runs its own closure
-            node._backward()
-        elif local_grads and (gradient != 0.0 or len(local_grads) < 3
-                              or not math.isfinite(sum(local_grads))):
-            chain_rule(node.parents, local_grads, gradient)
-        # else a leaf, or every contribution is ±0, which leaves every sum as it is: a neuron's
-        # z behind a relu at rest gives its many parents nothing, so they are skipped
+    chain_rule(reversed(order))
 
 
 def _observed(
@@ -284,7 +292,7 @@ def _observed(
     terms = []
     for parent, target, local in zip(parents, targets, local_grads):
         before = target.grad if parent in reached else None
-        chain_rule((target,), (local,), gradient)
+        chain_rule((Node((target,), (local,), gradient),))
         total = target.grad
         grad = added(start[parent], total)
         terms.append(Term(parent, local, local * gradient, before, total, grad))

@@ -141,7 +141,7 @@ class Value:
             return
         from .graph import chain_rule
 
-        chain_rule(self.parents, self.local_grads, self.grad)
+        chain_rule((self,))
 
     @property
     def label(self) -> str:
