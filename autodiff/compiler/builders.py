@@ -23,7 +23,7 @@ _UNPACK = {
        "        a, b = operand(a, NAME), operand(b, NAME)\n"
        "    x, y = a.data, b.data\n",
 }
-_TEMPLATE = """def {name}({arguments}):
+_TEMPLATE = """def build({arguments}):
 {unpack}    data = {forward}
     mode = current()
     local_grads = {local_grads} if mode.grad_enabled else None
@@ -60,8 +60,6 @@ def generated_builder(primitive: Primitive) -> Callable[..., Value]:
         local_grads = f"({', '.join(items)},)"
     parents = ("a", "b")[:arity]
     source = _TEMPLATE.format(
-        name=f"build_{primitive.name}".replace("+", "add").replace("-", "sub")
-        .replace("*", "mul").replace("/", "div"),
         arguments=", ".join(parents),
         unpack=_UNPACK[arity],
         forward=code.forward(primitive, arity).format(*names),
@@ -74,7 +72,7 @@ def generated_builder(primitive: Primitive) -> Callable[..., Value]:
     # named inside the package, so that detect_anomaly looks past it for the user's line
     where = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"<build {primitive.name}>")
     exec(compile(source, where, "exec"), namespace)
-    (builder,) = [v for k, v in namespace.items() if k.startswith("build_")]
+    builder = namespace["build"]
     builder.primitive = primitive
     builder.source = source
     return builder
