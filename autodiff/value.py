@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Collection
+from functools import update_wrapper
 from numbers import Real
 from typing import TYPE_CHECKING, SupportsIndex, Union
 
@@ -191,30 +192,77 @@ class Value:
         copies.restore(self, state)
 
     # --- arithmetic: each operator names its primitive; `build` does the rest ---------------
-    # (+ − × ÷, unary minus, abs and the elementary functions tanh, relu, … are the builders
-    # generated from their table entries: `GENERATED`)
+    # (the usual ones, listed in `GENERATED`, run as a builder generated from their primitive's
+    # table entry, bit for bit `build`; the method below stays their readable source)
+
+    def __add__(self, other: Operand) -> Value:
+        return build(rules.ADD, (self, other))
+
+    def __sub__(self, other: Operand) -> Value:
+        return build(rules.SUB, (self, other))
+
+    def __mul__(self, other: Operand) -> Value:
+        return build(rules.MUL, (self, other))
+
+    def __truediv__(self, other: Operand) -> Value:
+        return build(rules.DIV, (self, other))
+
+    def __neg__(self) -> Value:
+        return build(rules.NEG, (self,))
+
+    def __abs__(self) -> Value:
+        return build(rules.ABS, (self,))
+
+    # --- elementary functions (generated builders too) -----------------------------------
+
+    def exp(self) -> Value:
+        return build(rules.EXP, (self,))
+
+    def log(self) -> Value:
+        return build(rules.LOG, (self,))
+
+    def tanh(self) -> Value:
+        return build(rules.TANH, (self,))
+
+    def sigmoid(self) -> Value:
+        return build(rules.SIGMOID, (self,))
+
+    def relu(self) -> Value:
+        return build(rules.RELU, (self,))
+
+    def sin(self) -> Value:
+        return build(rules.SIN, (self,))
+
+    def cos(self) -> Value:
+        return build(rules.COS, (self,))
+
+    def sqrt(self) -> Value:
+        return build(rules.SQRT, (self,))
+
+    def abs(self) -> Value:
+        return build(rules.ABS, (self,))
 
     def __radd__(self, other: Number) -> Value:  # sum() starts with 0 + the first Value
-        return build(ADD, (other, self))
+        return build(rules.ADD, (other, self))
 
     def __rsub__(self, other: Number) -> Value:
-        return build(SUB, (other, self))
+        return build(rules.SUB, (other, self))
 
     def __rmul__(self, other: Number) -> Value:
-        return build(MUL, (other, self))
+        return build(rules.MUL, (other, self))
 
     def __rtruediv__(self, other: Number) -> Value:
-        return build(DIV, (other, self))
+        return build(rules.DIV, (other, self))
 
     def __pow__(self, exponent: Operand) -> Value:
         if isinstance(exponent, Value):
-            return build(POW, (self, exponent))
+            return build(rules.POW, (self, exponent))
         if not isinstance(exponent, Real):
             raise TypeError(f"**: the exponent must be a number or a Value, got {exponent!r}")
         return build(power(exponent), (self,))
 
     def __rpow__(self, base: Number) -> Value:
-        return build(POW, (base, self))
+        return build(rules.POW, (base, self))
 
 
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
@@ -333,9 +381,12 @@ def _report(mode: Mode, primitive: Primitive, node: Value, parents: tuple[Value,
 
 # The operators above name the table's entries, and the table's rules make nodes with `build`:
 # the table is read last, once everything it uses from here is defined.
+from . import rules  # noqa: E402
 from .compiler.builders import generated_builder  # noqa: E402
 from .primitive import custom, power  # noqa: E402
-from .rules import ADD, DIV, MUL, POW, PRIMITIVES, SUB  # noqa: E402
 
+# One Python call per operation instead of three: each usual operator runs the builder generated
+# from its table entry; `__wrapped__` keeps the method written above as its source (`inspect`).
 for _method, _name_of in GENERATED.items():
-    setattr(Value, _method, generated_builder(PRIMITIVES[_name_of]))
+    setattr(Value, _method, update_wrapper(generated_builder(rules.PRIMITIVES[_name_of]),
+                                           getattr(Value, _method)))
