@@ -25,6 +25,7 @@ import numpy as np
 
 from autodiff import Value
 from autodiff import compile as compile_function
+from autodiff.graph import added
 
 from .module import Module, functional_call
 from .optim import SGD, Adam
@@ -68,11 +69,11 @@ class CompiledBatch:
         # (a penalty, a tied weight) by backward on the loss, what reaches them through the
         # model's outputs by the compiled model's pullback.
         loss.backward()
-        added: dict[Value, float] = {}
+        pulled: dict[Value, float] = {}
         for p, g in zip(self.params, pullback([o.grad for o in leaves])):
-            added.setdefault(p, g)  # a tied parameter's gradient is its first place's
-        for p, g in added.items():
-            p.grad = p.grad + g if p.grad else g
+            pulled.setdefault(p, g)  # a tied parameter's gradient is its first place's
+        for p, g in pulled.items():
+            p.grad = added(p.grad, g)
         return outputs, loss
 
     def _refuse_captured(self, inputs: list[list[Value]]) -> None:
